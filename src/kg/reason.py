@@ -1,0 +1,89 @@
+"""OWL 2 reasoning with owlready2's HermiT: consistency, unsatisfiable classes, inferred types.
+
+owlready2 does not read Turtle, so the graph is handed over as N-Triples in a temporary file;
+each call uses a fresh owlready2 World so runs never leak into each other. HermiT is run once
+over the whole graph (about 2 s here), never per request.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from .load import load_graph
+
+__all__ = ["ReasoningResult", "reason", "disjointness_clashes"]
+
+
+@dataclass
+class ReasoningResult:
+    consistent: bool
+    unsatisfiable: list[str] = field(default_factory=list)
+    inferred_types: list[tuple[str, str]] = field(default_factory=list)  # (individual, class) pairs
+    clashes: list[str] = field(default_factory=list)  # likely causes when inconsistent
+    error: str | None = None
+
+
+def reason(graph: Graph | None = None, *, infer_types: bool = False) -> ReasoningResult:
+    """Run HermiT over ``graph`` (default: ontology + text + data)."""
+    import owlready2
+
+    g = graph if graph is not None else load_graph()
+    asserted = {(str(s), str(o)) for s, o in g.subject_objects(RDF.type) if isinstance(o, URIRef)}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nt"
+        g.serialize(path, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        onto = world.get_ontology(path.as_uri()).load(format="ntriples")
+        try:
+            with onto:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
+                                               ignore_unsupported_datatypes=True)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            return ReasoningResult(consistent=False, clashes=disjointness_clashes(g))
+        except owlready2.base.OwlReadyJavaError as exc:  # Java missing or HermiT crashed
+            return ReasoningResult(consistent=False, error=f"HermiT could not run: {str(exc).splitlines()[0]}")
+        unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing)
+        inferred = []
+        if infer_types:
+            for ind in world.individuals():
+                for cls in ind.is_a:
+                    iri = getattr(cls, "iri", None)
+                    if iri and (ind.iri, iri) not in asserted:
+                        inferred.append((ind.iri, iri))
+        world.close()
+    return ReasoningResult(consistent=True, unsatisfiable=unsat, inferred_types=sorted(inferred))
+
+
+def _superclasses(g: Graph) -> dict[URIRef, set[URIRef]]:
+    sup: dict[URIRef, set[URIRef]] = {}
+    for c in set(g.subjects(RDF.type, OWL.Class)) | set(g.objects(None, RDF.type)):
+        if isinstance(c, URIRef):
+            sup[c] = {x for x in g.transitive_objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
+    return sup
+
+
+def disjointness_clashes(g: Graph) -> list[str]:
+    """Individuals whose asserted types fall under two disjoint classes: the usual cause of an
+    inconsistency, found without the reasoner so the message can name the culprit."""
+    pairs: set[frozenset] = set()
+    for a, b in g.subject_objects(OWL.disjointWith):
+        pairs.add(frozenset((a, b)))
+    for axiom in g.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(g.items(g.value(axiom, OWL.members)))
+        pairs.update(frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1:])
+    sup = _superclasses(g)
+    out = []
+    for ind in set(g.subjects(RDF.type, None)):
+        closure = set()
+        for t in g.objects(ind, RDF.type):
+            closure |= sup.get(t, {t})
+        for pair in pairs:
+            if pair <= closure:
+                a, b = sorted(pair)
+                n = g.namespace_manager.normalizeUri
+                out.append(f"{n(ind)} is both a {n(a)} and a {n(b)}, which the ontology declares disjoint")
+    return sorted(out)
