@@ -41,15 +41,16 @@ def parse_file(path: Path | str, graph: Graph | None = None) -> Graph:
 
 
 def _line_of(exc: Exception) -> str:
-    m = re.search(r"line (\d+)", str(exc)) or re.search(r":(\d+):", str(exc))
-    lines = getattr(exc, "lines", None)
-    if isinstance(lines, int):
-        return str(lines)
+    if hasattr(exc, "_why") and isinstance(getattr(exc, "lines", None), int):  # rdflib's Turtle BadSyntax
+        return str(exc.lines + 1)
+    m = re.search(r"line (\d+)", str(exc)) or re.search(r":(\d+):\d+:", str(exc))
     return m.group(1) if m else "?"
 
 
 def _first_line(exc: Exception) -> str:
-    msg = " ".join(str(exc).split())
+    why = getattr(exc, "_why", None)  # rdflib's Turtle BadSyntax: the reason without the byte dump
+    msg = " ".join(str(why if why else exc).split())
+    msg = re.sub(r"^\S+:\d+:\d+: ", "", msg)  # the XML parser repeats the location
     return (msg[:300] + "...") if len(msg) > 300 else msg or type(exc).__name__
 
 
