@@ -6,6 +6,7 @@ They serve twice: as ready-made examples in the query UI and as test cases (each
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,19 @@ def compact(term) -> str | None:
                    key=lambda pn: len(pn[1]), default=None)
         return f"{best[0]}:{iri[len(best[1]):]}" if best else f"<{iri}>"
     if isinstance(term, Literal):
+        lexical, datatype = str(term), str(term.datatype or "")
+    elif type(term).__name__ == "Literal":  # pyoxigraph
+        lexical, datatype = term.value, term.datatype.value
+    else:
         return str(term)
-    if type(term).__name__ == "Literal":  # pyoxigraph
-        return term.value
-    return str(term)
+    if datatype in _NUMERIC:  # engines write 17.0 / 17 differently: compare numbers as numbers
+        try:
+            return format(Decimal(lexical).normalize(), "f")
+        except InvalidOperation:
+            return lexical
+    return lexical
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_NUMERIC = {_XSD + t for t in ("decimal", "integer", "double", "float", "int", "long",
+                               "nonNegativeInteger", "positiveInteger")}
