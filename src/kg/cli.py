@@ -20,6 +20,8 @@ COMMANDS = {
     "coverage": ("kg.commands.coverage", "Show which sentences of the essay are anchored by at least one node."),
     "owl": ("kg.commands.owl", "Write the ontology's RDF/XML rendering (ontology/deepseek.owl) for owlready2 and Protégé."),
     "source": ("kg.commands.source", "Store the essay text (NFC, page chrome removed) as data/essay.txt and data/source.ttl."),
+    "serve": ("kg.commands.serve", "Serve the graph over a SPARQL 1.1 endpoint (gunicorn; read-only, time-limited)."),
+    "export": ("kg.commands.export", "Write the graph as RDF, GraphML, GEXF, Cytoscape.js, NetworkX or Neo4j import files."),
 }
 
 

@@ -1,0 +1,128 @@
+"""The query store: a small interface and the embedded in-memory pyoxigraph implementation.
+
+rdflib parses, serialises and validates; queries are answered by pyoxigraph (10-100x faster,
+see shared/FACTS.md). The interface is what the web layer needs and no more, so an on-disk
+pyoxigraph store or a remote SPARQL engine can later stand behind it.
+
+Named graphs: each source file is loaded into its own named graph; the default graph a query
+sees is the union of all named graphs, unless the query (FROM / FROM NAMED) or the protocol
+request (default-graph-uri / named-graph-uri) defines the dataset.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.ttl").write_text("<http://ex/a> <http://ex/p> 1 .")
+>>> s = OxigraphStore.from_sources([SourceFile(d / "a.ttl", "http://ex/g")])
+>>> s.triple_count(), s.named_graphs()
+(1, ['http://ex/g'])
+>>> bool(s.query("ASK { <http://ex/a> ?p ?o }"))
+True
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+import pyoxigraph as ox
+
+from .load import LoadError
+from .sources import SourceFile, default_sources
+
+#: file suffix -> pyoxigraph format (quad formats carry their own graphs)
+RDF_SUFFIXES = {
+    ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD,
+    ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS, ".n3": ox.RdfFormat.N3,
+}
+QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
+
+
+@dataclass
+class Dataset:
+    """The RDF dataset of one query. ``None`` everywhere = the store's default policy (union)."""
+    default_graphs: Sequence[str] | None = None
+    named_graphs: Sequence[str] | None = None
+
+
+class Store(Protocol):
+    """What the endpoint needs from a query engine."""
+
+    loaded_at: float  # epoch seconds; doubles as Last-Modified of every answer
+
+    def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
+              base_iri: str | None = None): ...
+    def triple_count(self, graph: str | None = None) -> int: ...
+    def named_graphs(self) -> list[str]: ...
+    def dump(self, format: ox.RdfFormat) -> bytes: ...
+
+
+@dataclass
+class OxigraphStore:
+    """An in-memory pyoxigraph store. Read-only by convention once loaded."""
+    store: ox.Store = field(default_factory=ox.Store)
+    loaded_at: float = field(default_factory=time.time)
+    sources: list[SourceFile] = field(default_factory=list)
+    load_seconds: float = 0.0
+
+    @classmethod
+    def from_sources(cls, sources: Iterable[SourceFile] | None = None, *,
+                     skip_missing: bool = False) -> "OxigraphStore":
+        """Load each source file into its named graph (quad files keep their own graphs)."""
+        self = cls()
+        t0 = time.perf_counter()
+        for src in default_sources() if sources is None else sources:
+            path = Path(src.path)
+            if not path.is_file():
+                if skip_missing:
+                    continue
+                raise LoadError(f"{path}: file not found")
+            fmt = RDF_SUFFIXES.get(path.suffix.lower())
+            if fmt is None:
+                raise LoadError(f"{path}: unknown RDF file type {path.suffix!r}")
+            graph = None if (fmt in QUAD_FORMATS or not src.graph) else ox.NamedNode(src.graph)
+            try:
+                self.store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
+                                     to_graph=graph)
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise LoadError(f"{path}: {' '.join(str(exc).split())[:300]}") from None
+            self.sources.append(src)
+        self.load_seconds = time.perf_counter() - t0
+        self.loaded_at = time.time()
+        return self
+
+    def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
+              base_iri: str | None = None):
+        """Run a SPARQL query; raises SyntaxError with pyoxigraph's "error at L:C: ..." message.
+
+        ``union_default`` applies only when neither ``dataset`` nor the query picks the graphs
+        (the caller knows whether the query has FROM; pyoxigraph's union flag overrides FROM).
+        """
+        kw: dict = {"base_iri": base_iri}
+        if dataset and (dataset.default_graphs is not None or dataset.named_graphs is not None):
+            kw["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs or []]
+            if dataset.default_graphs is None:
+                kw["default_graph"] = ox.DefaultGraph()
+            kw["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs or []]
+        elif union_default:
+            kw["use_default_graph_as_union"] = True
+        return self.store.query(query, **kw)
+
+    def triple_count(self, graph: str | None = None) -> int:
+        """Triples in one named graph, or quads in the whole store."""
+        if graph is None:
+            return len(self.store)
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
+        return self.store.dump(format=format)
+
+
+def load_store(sources: Iterable[SourceFile] | None = None, **kw) -> OxigraphStore:
+    return OxigraphStore.from_sources(sources, **kw)
+
+
+__all__ = ["Dataset", "Store", "OxigraphStore", "load_store", "RDF_SUFFIXES"]

@@ -1,0 +1,61 @@
+"""Turn one query job into finished bytes (runs inside an executor process, see executor.py)."""
+from __future__ import annotations
+
+from itertools import islice
+
+import pyoxigraph as ox
+
+from ..namespaces import PREFIXES
+from ..store import Dataset, Store
+from .results import WRITERS, boolean_result
+
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+                 "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+_PREFIXES = {k: str(v) for k, v in PREFIXES.items()}
+TRUNCATED = "urn:x-kg:truncated:max-rows="
+
+
+def execute(store: Store, job: dict):
+    """job: query, dataset (pair of lists or None), union, base (IRI), results (format name for SELECT/ASK),
+    graph (format name for CONSTRUCT/DESCRIBE), max_rows. Returns an executor Answer."""
+    ds = job.get("dataset")
+    dataset = Dataset(*ds) if ds else None
+    try:
+        res = store.query(job["query"], dataset, union_default=job.get("union", True),
+                          base_iri=job.get("base"))
+        cap = job.get("max_rows") or 0
+        if isinstance(res, ox.QueryBoolean):
+            return "ok", boolean_result(bool(res), job["results"]), {"form": "ASK"}
+        if isinstance(res, ox.QuerySolutions):
+            variables = [v.value for v in res.variables]
+            rows = [list(s) for s in (islice(res, cap + 1) if cap else res)]
+            headers = {"form": "SELECT"}
+            link = None
+            if cap and len(rows) > cap:
+                del rows[cap:]
+                headers["truncated"] = cap
+                link = f"{TRUNCATED}{cap}"
+            return "ok", WRITERS[job["results"]](variables, rows, link), headers
+        triples = list(islice(res, cap + 1) if cap else res)
+        headers = {"form": "CONSTRUCT"}
+        if cap and len(triples) > cap:
+            del triples[cap:]
+            headers["truncated"] = cap
+        fmt = GRAPH_FORMATS[job["graph"]]
+        return "ok", ox.serialize(triples, format=fmt, prefixes=_PREFIXES if fmt in
+                                  (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None), headers
+    except SyntaxError as exc:
+        return "error", 400, f"SPARQL syntax error: {exc}"
+    except (ValueError, TypeError) as exc:
+        return "error", 400, f"query rejected: {exc}"
+    except OSError as exc:
+        msg = str(exc)
+        if "SERVICE" in msg or "service" in msg:  # never echo a remote reply
+            return "error", 400, "SERVICE is not allowed by this endpoint"
+        return "error", 500, "the store failed to read data"
+    except RuntimeError as exc:
+        return "error", 400, f"query evaluation failed: {' '.join(str(exc).split())[:500]}"
+
+
+__all__ = ["execute", "GRAPH_FORMATS", "TRUNCATED"]

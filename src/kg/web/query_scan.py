@@ -1,0 +1,100 @@
+"""A SPARQL lexer just good enough to tell what a query asks for before it runs.
+
+It finds the query form (to negotiate the answer's format first), FROM clauses (pyoxigraph's
+union-default flag would override them) and the operations that make the engine reach out
+to the network: SERVICE and LOAD. Strings, comments, IRIs, prefixed names and variables are
+whole tokens, so ``"SERVICE"``, ``# SERVICE``, ``<http://x/SERVICE>``, ``ex:SERVICE`` and
+``?service`` are not the keyword.
+
+>>> scan('PREFIX s: <http://x/> SELECT * { ?s s:SERVICE "SERVICE" } # SERVICE').services
+[]
+>>> scan('select * { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }').services
+['http://127.0.0.1:9/']
+>>> scan('PREFIX e: <http://e/> ASK FROM <http://g> { SERVICE e:q {} }').services
+['http://e/q']
+>>> scan('ASK {}').form, scan('CONSTRUCT WHERE { ?s ?p ?o }').form
+('ASK', 'CONSTRUCT')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_PN = r"[A-Za-z\u00C0-\U000EFFFF](?:[\w.\-\u00B7\u00C0-\U000EFFFF]*[\w\-\u00B7\u00C0-\U000EFFFF])?"
+_LOCAL = r"(?:[\w:\-\u00B7\u00C0-\U000EFFFF]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]|\.(?=[\w:%\\\-\u00B7\u00C0-\U000EFFFF]))*"
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+)
+    |(?P<comment>\#[^\r\n]*)
+    |(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+        |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
+    |(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+    |(?P<var>[?$]\w+)
+    |(?P<bnode>_:[\w\-.]*)
+    |(?P<pname>(?:""" + _PN + r""")?:""" + _LOCAL + r""")
+    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+
+
+@dataclass
+class Scan:
+    form: str | None = None          # SELECT / ASK / CONSTRUCT / DESCRIBE (None: not a query)
+    has_from: bool = False           # FROM or FROM NAMED present
+    has_using: bool = False          # USING / USING NAMED present (updates)
+    services: list[str] = field(default_factory=list)  # target IRIs, "?var" for variables
+    loads: list[str] = field(default_factory=list)     # LOAD source IRIs
+    update_ops: list[str] = field(default_factory=list)
+
+
+def tokens(text: str):
+    """(kind, text) pairs, whitespace and comments dropped."""
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind not in ("ws", "comment"):
+            yield kind, m.group()
+
+
+def scan(text: str) -> Scan:
+    toks = list(tokens(text))
+    prefixes: dict[str, str] = {}
+    out = Scan()
+
+    def target(i: int) -> str:
+        """The IRI (or variable) named by the token at i, after an optional SILENT."""
+        if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() == "SILENT":
+            i += 1
+        if i >= len(toks):
+            return ""
+        kind, val = toks[i]
+        if kind == "iri":
+            return val[1:-1]
+        if kind == "pname":
+            pre, _, local = val.partition(":")
+            return prefixes.get(pre, val + " (undeclared prefix)") + local if pre in prefixes else val
+        return val
+
+    for i, (kind, val) in enumerate(toks):
+        if kind != "word":
+            continue
+        word = val.upper()
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
+            prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
+        elif word in FORMS and out.form is None and not out.update_ops:
+            out.form = word
+        elif word == "FROM":
+            out.has_from = True
+        elif word == "USING":
+            out.has_using = True
+        elif word == "SERVICE":
+            out.services.append(target(i + 1))
+        elif word == "LOAD":
+            out.loads.append(target(i + 1))
+        if word in UPDATE_WORDS and out.form is None:
+            out.update_ops.append(word)
+    return out
+
+
+__all__ = ["Scan", "scan", "tokens"]

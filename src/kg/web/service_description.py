@@ -1,0 +1,90 @@
+"""The SPARQL 1.1 Service Description of /sparql, with a VoID description of the dataset."""
+from __future__ import annotations
+
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from ..namespaces import PREFIXES, SD, VOID
+from ..store import Store
+from .conneg import FORMATS
+
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+_W3C_FORMAT = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
+               "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
+               "jsonld": "JSON-LD", "rdfxml": "RDF_XML", "trig": "TriG", "nquads": "N-Quads"}
+RDFLIB_FORMAT = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml",
+                 "trig": "trig", "nquads": "nquads"}
+DUMPS = {"nq": "nquads", "trig": "trig"}
+
+
+def _count(store: Store, query: str) -> int:
+    return int(next(iter(store.query(query)))["n"].value)
+
+
+def statistics(store: Store) -> dict:
+    """VoID figures over the union default graph, and triples per named graph."""
+    return {
+        "triples": _count(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"),
+        "classes": _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }"),
+        "properties": _count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }"),
+        "subjects": _count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o }"),
+        "objects": _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s ?p ?o }"),
+        "graphs": {g: store.triple_count(g) for g in store.named_graphs()},
+    }
+
+
+def description(store: Store, stats: dict, root: str, *, timeout: float, max_rows: int) -> Graph:
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    g.bind("sd", SD)
+    endpoint = URIRef(root + "sparql")
+    g.add((endpoint, RDF.type, SD.Service))
+    g.add((endpoint, SD.endpoint, endpoint))
+    g.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    g.add((endpoint, SD.feature, SD.UnionDefaultGraph))
+    for f in FORMATS:
+        if f.name in _W3C_FORMAT:
+            g.add((endpoint, SD.resultFormat, URIRef(FORMATS_NS + _W3C_FORMAT[f.name])))
+    g.add((endpoint, URIRef(PREFIXES["rdfs"] + "comment"), Literal(
+        f"Read-only. Default graph = union of the named graphs unless the request names the dataset. "
+        f"Time limit {timeout:g} s per query; at most {max_rows} rows per answer (cut answers say so). "
+        f"SERVICE and LOAD are refused.")))
+    dataset, default = BNode("dataset"), URIRef(root + "sparql#default-graph")
+    g.add((endpoint, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, RDF.type, SD.Graph))
+    g.add((dataset, VOID.sparqlEndpoint, endpoint))
+    for key, prop in (("triples", VOID.triples), ("classes", VOID.classes), ("properties", VOID.properties),
+                      ("subjects", VOID.distinctSubjects), ("objects", VOID.distinctObjects)):
+        g.add((dataset, prop, Literal(stats[key], datatype=XSD.integer)))
+    g.add((default, VOID.triples, Literal(stats["triples"], datatype=XSD.integer)))
+    for suffix in DUMPS:
+        g.add((dataset, VOID.dataDump, URIRef(f"{root}dumps/deepseek-kg.{suffix}")))
+    for name, n in stats["graphs"].items():
+        ng, graph = BNode(), BNode()
+        g.add((dataset, SD.namedGraph, ng))
+        g.add((ng, RDF.type, SD.NamedGraph))
+        g.add((ng, SD.name, URIRef(name)))
+        g.add((ng, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+        g.add((graph, VOID.triples, Literal(n, datatype=XSD.integer)))
+    return g
+
+
+
+def render(state, root: str, fmt: str) -> bytes:
+    """The description for this host (root URL) in one of the graph formats; cached."""
+    cache = state.sd_cache
+    if (root, fmt) not in cache:
+        if state.stats is None:
+            state.stats = statistics(state.store)
+        g = description(state.store, state.stats, root, timeout=state.timeout, max_rows=state.max_rows)
+        cache[(root, fmt)] = g.serialize(format=RDFLIB_FORMAT[fmt], encoding="utf-8")
+    return cache[(root, fmt)]
+
+
+__all__ = ["statistics", "description", "render", "DUMPS", "RDFLIB_FORMAT"]

@@ -1,0 +1,88 @@
+"""Serve the app under gunicorn (never the Flask development server).
+
+Flags win over ``KG_*`` environment variables, which win over the defaults. The store is
+loaded once in gunicorn's master (``preload_app``) and shared copy-on-write by the workers;
+each worker forks its own query processes (see executor.py).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from gunicorn.app.base import BaseApplication
+
+
+def _env(name: str, default):
+    value = os.environ.get("KG_" + name)
+    return default if value is None else type(default)(value)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bind", default=_env("BIND", "127.0.0.1:8000"),
+                   help="host:port to listen on (KG_BIND; default 127.0.0.1:8000)")
+    p.add_argument("--workers", type=int, default=_env("WORKERS", os.cpu_count() or 2),
+                   help="gunicorn worker processes (KG_WORKERS; default: one per core)")
+    p.add_argument("--threads", type=int, default=_env("THREADS", 1),
+                   help="threads per worker; >1 uses gunicorn's gthread worker (KG_THREADS; default 1)")
+    p.add_argument("--query-timeout", type=float, default=_env("QUERY_TIMEOUT", 5.0),
+                   help="seconds a query may run before it is stopped (KG_QUERY_TIMEOUT; default 5)")
+    p.add_argument("--max-rows", type=int, default=_env("MAX_ROWS", 10_000),
+                   help="rows/triples per answer; more are cut and the answer says so (KG_MAX_ROWS)")
+    p.add_argument("--result-cache-mb", type=int, default=_env("RESULT_CACHE_MB", 32),
+                   help="MB of finished answers kept per worker; 0 turns the cache off (KG_RESULT_CACHE_MB)")
+    p.add_argument("--data", action="append", metavar="PATH[=GRAPH]",
+                   help="serve these files instead of the bundled sources (repeatable; KG_SOURCES, comma-separated)")
+    p.add_argument("--service-allow", action="append", metavar="IRI_PREFIX",
+                   help="allow SERVICE calls to endpoints under this IRI prefix (repeatable)")
+    p.add_argument("--cors-origins", default=_env("CORS_ORIGINS", "*"),
+                   help="comma-separated origins allowed by CORS, * for any, empty for none (KG_CORS_ORIGINS)")
+    p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
+    p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app, options: dict):
+        self._app, self._options = app, options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self._app
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import create_app
+
+    config = {"QUERY_TIMEOUT": args.query_timeout, "MAX_ROWS": args.max_rows,
+              "QUERY_PROCESSES": max(1, args.threads), "CORS_ORIGINS": args.cors_origins,
+              "RESULT_CACHE_MB": args.result_cache_mb,
+              # sync workers serve one request each: the query runs in the worker, which is ended on
+              # overrun; threaded workers would lose their other requests, so they use query processes
+              "QUERY_ISOLATION": "worker" if args.threads <= 1 else "process"}
+    if args.data:
+        config["SOURCES"] = args.data
+    if args.service_allow:
+        config["SERVICE_ALLOWLIST"] = args.service_allow
+    app = create_app(config, from_env=True)
+    options = {
+        "bind": args.bind, "workers": args.workers, "threads": args.threads,
+        "worker_class": "gthread" if args.threads > 1 else "sync",
+        "preload_app": True, "loglevel": args.log_level,
+        "timeout": max(30, int(args.query_timeout * 4) + 5),  # gunicorn's own watchdog, well past ours
+        "graceful_timeout": 10, "control_socket_disable": True, "keepalive": 5, "limit_request_line": 8190,
+        "accesslog": "-" if args.access_log else None, "proc_name": "kg-sparql",
+    }
+    _Gunicorn(app, options).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="server.py", description="Serve the knowledge graph over SPARQL 1.1 (gunicorn).")
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+__all__ = ["add_arguments", "run", "main"]

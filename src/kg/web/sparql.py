@@ -1,0 +1,240 @@
+"""/sparql: the SPARQL 1.1 Protocol (query by GET, form POST, direct POST), its Service
+Description, a plain query page for browsers, dumps and /healthz."""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Response, current_app, render_template_string, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
+
+from . import conneg, limits
+from .executor import PoolBusy, QueryTimeout
+from .http import allowed_origin, error_response
+from .query_scan import scan as _scan
+from .service_description import DUMPS, render
+
+bp = Blueprint("sparql", __name__)
+scan = lru_cache(maxsize=4096)(_scan)  # the same queries come back again and again
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title>
+<link rel="alternate" type="text/turtle" href="{{ url }}?format=turtle">
+<link rel="alternate" type="application/ld+json" href="{{ url }}?format=jsonld"></head><body>
+<h1>SPARQL endpoint</h1>
+<form method="get" action="{{ url }}"><p><label for="query">Query</label><br>
+<textarea id="query" name="query" rows="14" cols="90">{{ query }}</textarea></p>
+<p><label for="format">Answer as</label> <select id="format" name="format">
+{% for f in formats %}<option value="{{ f.name }}">{{ f.name }} ({{ f.media_type }})</option>{% endfor %}
+</select> <button type="submit">Run</button></p></form>
+<p>Service description: <a href="{{ url }}?format=turtle">Turtle</a>, <a href="{{ url }}?format=jsonld">JSON-LD</a>,
+<a href="{{ url }}?format=rdfxml">RDF/XML</a>. Default graph: the union of the named graphs
+({{ graphs|join(", ") }}). Read-only; at most {{ max_rows }} rows per answer; {{ timeout }} s per query.</p>
+</body></html>"""
+DEFAULT_QUERY = "SELECT ?class (COUNT(?s) AS ?n)\nWHERE { ?s a ?class }\nGROUP BY ?class\nORDER BY DESC(?n)\nLIMIT 25"
+
+
+def _state():
+    return current_app.extensions["kg"]
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"give exactly one '{name}' parameter (got {len(values)})")
+    return values[0] if values else None
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the request body is not UTF-8 (byte {exc.start})") from None
+
+
+def _params() -> dict[str, list[str]]:
+    """All protocol parameters: URL query string, plus the body of a form POST."""
+    params: dict[str, list[str]] = {}
+    for k in request.args:
+        params[k] = request.args.getlist(k)
+    if request.method == "POST":
+        mt = request.mimetype
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(f"the body must be UTF-8 (Content-Type says charset={charset})")
+        body = request.get_data(cache=True)
+        if mt == "application/x-www-form-urlencoded":
+            try:
+                form = parse_qs(_utf8(body), keep_blank_values=True, errors="strict")
+            except UnicodeDecodeError as exc:
+                raise BadRequest(f"the form value is not UTF-8 once %-decoded ({exc.reason})") from None
+            for k, v in form.items():
+                params.setdefault(k, []).extend(v)
+        elif mt in ("application/sparql-query", "application/sparql-update"):
+            key = "query" if mt == "application/sparql-query" else "update"
+            if key in params:
+                raise BadRequest(f"a {mt} POST carries the {key} in its body, not in the URL")
+            params[key] = [_utf8(body)]
+        elif not mt:
+            raise UnsupportedMediaType("POST needs a Content-Type: application/x-www-form-urlencoded, "
+                                       "application/sparql-query or application/sparql-update")
+        else:
+            raise UnsupportedMediaType(f"cannot read a {mt} body; send application/x-www-form-urlencoded, "
+                                       "application/sparql-query or application/sparql-update")
+    return params
+
+
+def _negotiate(kinds: tuple[str, ...], fmt_param: str | None) -> conneg.Format:
+    if fmt_param:
+        fmt = conneg.by_name(fmt_param, kinds)
+        if fmt is None:
+            raise NotAcceptable(f"format={fmt_param!r} is not offered here; offered: {conneg.offered_list(kinds)}")
+        return fmt
+    fmt = _negotiate_header(request.headers.get("Accept", ""), kinds)
+    if fmt is None:
+        raise NotAcceptable(f"none of the types in Accept: {request.headers.get('Accept')} is offered here; "
+                            f"offered: {conneg.offered_list(kinds)} (or use ?format=)")
+    return fmt
+
+
+@lru_cache(maxsize=512)
+def _negotiate_header(accept: str, kinds: tuple[str, ...]) -> conneg.Format | None:
+    return conneg.negotiate(parse_accept_header(accept, MIMEAccept), kinds)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"])
+def sparql():
+    state = _state()
+    params = _params()
+    query = _one(params.get("query", []), "query")
+    update = _one(params.get("update", []), "update")
+    fmt_param = _one(params.get("format", []), "format")
+    if query is not None and update is not None:
+        raise BadRequest("give either 'query' or 'update', not both")
+    if update is not None:
+        return _update(update)
+    if query is None:
+        return _description(fmt_param)
+    limits.check_length(query, current_app.config["MAX_QUERY_LENGTH"])
+    info = scan(query)
+    limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
+    if info.update_ops and info.form is None:
+        raise BadRequest(f"this is an update ({info.update_ops[0]}), sent as a query; "
+                         "updates are disabled on this endpoint")
+    defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
+    dataset = (defaults, named) if (defaults or named) else None
+    kinds = ("graph",) if info.form in ("CONSTRUCT", "DESCRIBE") else ("results",)
+    fmt = _negotiate(kinds, fmt_param)
+    job = {"query": query, "dataset": dataset, "union": not info.has_from,
+           "base": f"{request.scheme}://{request.host}{request.path}",  # relative IRIs: the endpoint's URL
+           "results": fmt.name if kinds == ("results",) else "json",
+           "graph": fmt.name if kinds == ("graph",) else "turtle",
+           "max_rows": state.max_rows}
+    etag = hashlib.blake2b(repr((state.version, sorted(job.items(), key=str))).encode(),
+                           digest_size=12).hexdigest()
+    if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
+        return _conditional_304(etag, state)
+    cached = state.cache.get(etag)
+    if cached is not None:
+        return _answer(cached[0], cached[1], fmt, etag, state)
+    try:
+        answer = state.run(job, request.environ.get("gunicorn.socket"),
+                           allowed_origin(current_app, request.headers.get("Origin")))
+    except QueryTimeout as exc:
+        r = error_response(503, f"503 Query Timeout: {exc}. Narrow the query (LIMIT, more specific "
+                                "patterns) or ask the operator to raise QUERY_TIMEOUT.")
+        r.headers["Retry-After"] = "1"
+        return r
+    except PoolBusy as exc:
+        r = error_response(503, f"503 Service Unavailable: {exc}; try again shortly")
+        r.headers["Retry-After"] = "1"
+        return r
+    if answer[0] == "error":
+        return error_response(answer[1], f"{answer[1]} {'Bad Request' if answer[1] == 400 else 'Error'}: {answer[2]}")
+    _, body, extra = answer
+    if extra.get("form") in ("CONSTRUCT",) and fmt.kind != "graph" or extra.get("form") in ("SELECT", "ASK") and fmt.kind != "results":
+        return error_response(400, "400 Bad Request: could not tell the query form before running it")
+    state.cache.put(etag, body, extra)
+    return _answer(body, extra, fmt, etag, state)
+
+
+def _answer(body: bytes, extra: dict, fmt: conneg.Format, etag: str, state) -> Response:
+    resp = Response(body, content_type=conneg.content_type(fmt))
+    if "truncated" in extra:
+        resp.headers["KG-Truncated"] = f"rows cut at {extra['truncated']} (MAX_ROWS); add LIMIT/OFFSET to page"
+    return _cacheable(resp, etag, state)
+
+
+def _not_modified(etag: str, loaded_at: float) -> bool:
+    if "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers:
+        return False
+    inm = request.if_none_match
+    if inm:
+        return inm.contains(etag) or inm.contains(etag + "-gz") or inm.star_tag
+    ims = request.if_modified_since
+    return bool(ims and ims.timestamp() >= int(loaded_at))
+
+
+def _conditional_304(etag: str, state) -> Response:
+    resp = Response(status=304)
+    gz = request.accept_encodings["gzip"] > 0
+    return _cacheable(resp, etag + ("-gz" if gz and request.if_none_match.contains(etag + "-gz") else ""), state)
+
+
+def _cacheable(resp: Response, etag: str, state) -> Response:
+    resp.set_etag(etag)
+    resp.headers["Last-Modified"] = state.last_modified
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.vary.add("Accept")
+    return resp
+
+
+def _update(update: str):
+    if request.method != "POST":
+        raise BadRequest("SPARQL Update must be sent by POST (and updates are disabled here)")
+    limits.check_length(update, current_app.config["MAX_QUERY_LENGTH"], "update")
+    info = scan(update)
+    limits.check_loads(info.loads)
+    limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
+    raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
+
+
+def _description(fmt_param: str | None):
+    state = _state()
+    fmt = _negotiate(("graph", "page"), fmt_param)
+    if fmt.kind == "page":
+        return Response(render_template_string(
+            PAGE, url=request.base_url, query=request.args.get("q", DEFAULT_QUERY),
+            formats=conneg.formats("results") + conneg.formats("graph"), graphs=state.store.named_graphs(),
+            max_rows=state.max_rows, timeout=state.timeout), content_type="text/html; charset=utf-8",
+            headers={"Vary": "Accept"})
+    etag = hashlib.blake2b(repr((state.version, request.url_root, fmt.name)).encode(), digest_size=12).hexdigest()
+    if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
+        return _conditional_304(etag, state)
+    resp = Response(render(state, request.url_root, fmt.name), content_type=conneg.content_type(fmt))
+    return _cacheable(resp, etag, state)
+
+
+@bp.route("/dumps/deepseek-kg.<suffix>")
+def dump(suffix: str):
+    state = _state()
+    if suffix not in DUMPS:
+        raise NotFound(f"dumps are offered as {', '.join('.' + s for s in DUMPS)}")
+    fmt = conneg.by_name(DUMPS[suffix], ("graph",))
+    etag = hashlib.blake2b(repr((state.version, suffix)).encode(), digest_size=12).hexdigest()
+    if _not_modified(etag, state.loaded_at):
+        return _conditional_304(etag, state)
+    from .execute import GRAPH_FORMATS
+    resp = Response(state.store.dump(GRAPH_FORMATS[fmt.name]), content_type=conneg.content_type(fmt))
+    return _cacheable(resp, etag, state)
+
+
+@bp.route("/healthz")
+def healthz():
+    state = _state()
+    return {"status": "ok", "quads": state.quads}
+
+
+__all__ = ["bp"]

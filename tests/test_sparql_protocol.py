@@ -1,0 +1,220 @@
+"""SPARQL 1.1 Protocol over the Flask test client: methods, dataset, formats, negotiation, errors."""
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+from bs4 import BeautifulSoup
+from rdflib import Graph, URIRef
+from rdflib.query import Result
+
+from conftest import EX, GRAPHS
+
+SELECT = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+CONSTRUCT = f"CONSTRUCT {{ ?s <{EX}knows> ?o }} WHERE {{ ?s <{EX}knows> ?o }}"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+def ox_parse(data: bytes, media_type: str) -> set:
+    """Quads, parsed by pyoxigraph (rdflib's Dataset parsers warn about deprecations)."""
+    return set(ox.parse(data, format=ox.RdfFormat.from_media_type(media_type)))
+
+
+def rows(resp):
+    return resp.get_json()["results"]["bindings"]
+
+
+def test_get_form_post_and_direct_post_agree(client):
+    a = client.get("/sparql", query_string={"query": SELECT}, headers=JSON)
+    b = client.post("/sparql", data={"query": SELECT}, headers=JSON)
+    c = client.post("/sparql", data=SELECT.encode(), content_type="application/sparql-query", headers=JSON)
+    assert a.status_code == b.status_code == c.status_code == 200
+    assert rows(a) == rows(b) == rows(c)
+    assert len(rows(a)) == 4
+
+
+def test_default_graph_is_union_of_named_graphs(client):
+    r = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s a ?c }"}, headers=JSON)
+    assert rows(r)[0]["n"]["value"] == "5"
+
+
+def test_default_graph_uri_and_named_graph_uri(client):
+    q = "SELECT (COUNT(*) AS ?n) { ?s a ?c }"
+    r = client.get("/sparql", query_string={"query": q, "default-graph-uri": GRAPHS["events.ttl"]}, headers=JSON)
+    assert rows(r)[0]["n"]["value"] == "2"
+    q2 = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s a ?c } } GROUP BY ?g"
+    r = client.post(f"/sparql?named-graph-uri={quote(GRAPHS['people.ttl'])}", data=q2,
+                    content_type="application/sparql-query", headers=JSON)
+    assert [(b["g"]["value"], b["n"]["value"]) for b in rows(r)] == [(GRAPHS["people.ttl"], "3")]
+    # named-graph-uri alone: the default graph is empty
+    r = client.get("/sparql", query_string={"query": q, "named-graph-uri": GRAPHS["people.ttl"]}, headers=JSON)
+    assert rows(r)[0]["n"]["value"] == "0"
+
+
+def test_from_clause_is_respected(client):
+    q = f"SELECT (COUNT(*) AS ?n) FROM <{GRAPHS['people.ttl']}> {{ ?s a ?c }}"
+    assert rows(client.get("/sparql", query_string={"query": q}, headers=JSON))[0]["n"]["value"] == "3"
+
+
+@pytest.mark.parametrize("accept,fmt,ctype", [
+    ("application/sparql-results+json", "json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "xml", "application/sparql-results+xml"),
+    ("text/csv", "csv", "text/csv"),
+    ("text/tab-separated-values", "tsv", "text/tab-separated-values"),
+])
+def test_select_result_formats_parse(client, accept, fmt, ctype):
+    r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == ctype
+    assert "Accept" in r.headers["Vary"]
+    res = Result.parse(io.BytesIO(r.data), format=fmt)
+    labels = sorted(str(row[1]) for row in res)
+    assert labels == sorted(["Alice", "Alicia", "Bob", 'Carol, "the" third'])
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_ask_formats(client, fmt):
+    r = client.get("/sparql", query_string={"query": f"ASK {{ <{EX}alice> ?p ?o }}", "format": fmt})
+    assert Result.parse(io.BytesIO(r.data), format=fmt).askAnswer is True
+
+
+@pytest.mark.parametrize("accept,rdflib_fmt", [
+    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"), ("application/trig", "trig"), ("application/n-quads", "nquads"),
+])
+def test_construct_formats_parse(client, accept, rdflib_fmt):
+    r = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == accept
+    quads = ox_parse(r.data, accept)
+    assert len(quads) == 3
+    assert ox.Quad(ox.NamedNode(EX + "alice"), ox.NamedNode(EX + "knows"), ox.NamedNode(EX + "bob")) in quads
+
+
+def test_describe_gives_rdf(client):
+    r = client.get("/sparql", query_string={"query": f"DESCRIBE <{EX}bob>"})
+    assert r.mimetype == "text/turtle"
+    assert len(Graph().parse(data=r.data, format="turtle")) >= 3
+
+
+@pytest.mark.parametrize("accept,expected", [
+    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/*", "text/csv"),
+    ("text/*;q=0.9, text/tab-separated-values", "text/tab-separated-values"),
+    ("application/sparql-results+json;q=0.1, */*;q=0.2", "application/sparql-results+xml"),
+    ("*/*", "application/sparql-results+json"),
+    ("image/png, text/csv;q=0.1", "text/csv"),
+    ("application/json", "application/sparql-results+json"),
+])
+def test_accept_negotiation(client, accept, expected):
+    r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == expected
+
+
+def test_format_parameter_overrides_accept(client):
+    r = client.get("/sparql", query_string={"query": SELECT, "format": "tsv"}, headers={"Accept": "text/csv"})
+    assert r.mimetype == "text/tab-separated-values"
+    r = client.get("/sparql", query_string={"query": CONSTRUCT, "format": "application/n-triples"})
+    assert r.mimetype == "application/n-triples"
+
+
+def test_406_lists_what_is_offered(client):
+    r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    body = r.get_data(as_text=True)
+    assert "application/sparql-results+json" in body and "text/csv" in body and "Traceback" not in body
+    r = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
+    assert r.status_code == 406 and "text/turtle" in r.get_data(as_text=True)
+    r = client.get("/sparql", query_string={"query": SELECT, "format": "pdf"})
+    assert r.status_code == 406
+
+
+def test_service_description_negotiated(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    g = Graph().parse(data=r.data, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    void = "http://rdfs.org/ns/void#"
+    ep = URIRef("http://localhost/sparql")
+    assert (ep, URIRef(sd + "endpoint"), ep) in g
+    assert (ep, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Query")) in g
+    assert len(list(g.objects(ep, URIRef(sd + "resultFormat")))) == 10
+    names = {str(o) for o in g.objects(None, URIRef(sd + "name"))}
+    assert names == set(GRAPHS.values())
+    triples = [int(o) for s, o in g.subject_objects(URIRef(void + "triples"))]
+    assert max(triples) == 19
+    assert list(g.objects(None, URIRef(void + "dataDump")))
+    for accept, fmt in (("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")):
+        r = client.get("/sparql", headers={"Accept": accept})
+        assert r.mimetype == accept and len(ox_parse(r.data, accept)) == len(g)
+
+
+def test_browser_gets_query_page_and_html_is_escaped(client):
+    r = client.get("/sparql?q=</textarea><script>alert(1)</script>",
+                   headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    soup = BeautifulSoup(r.data, "html.parser")
+    form = soup.find("form")
+    assert form["action"].endswith("/sparql") and form.find("textarea", attrs={"name": "query"})
+    assert soup.find("script") is None and "&lt;script&gt;" in r.get_data(as_text=True)
+    assert soup.find("link", rel="alternate")
+
+
+def test_syntax_error_is_400_with_position(client):
+    r = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert r.status_code == 400 and r.mimetype == "text/plain"
+    assert "syntax error" in r.get_data(as_text=True) and "1:" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kwargs,status", [
+    ({"method": "PUT", "data": "ASK {}", "content_type": "application/sparql-query"}, 405),
+    ({"method": "DELETE"}, 405),
+    ({"method": "POST", "data": "ASK {}", "content_type": "text/plain"}, 415),
+    ({"method": "POST", "data": b"ASK {}"}, 415),
+    ({"method": "POST", "data": b"query=ASK%20%7B%7D%20%23%FF", "content_type": "application/x-www-form-urlencoded"}, 400),
+    ({"method": "POST", "data": b"ASK {} #\xff", "content_type": "application/sparql-query"}, 400),
+    ({"method": "GET", "query_string": "query=ASK%7B%7D&query=ASK%7B%7D"}, 400),
+    ({"method": "GET", "query_string": "update=CLEAR%20ALL"}, 400),
+])
+def test_bad_requests_are_4xx_without_traceback(client, kwargs, status):
+    r = client.open("/sparql", **kwargs)
+    assert r.status_code == status, r.data
+    assert b"Traceback" not in r.data and r.mimetype == "text/plain"
+
+
+def test_updates_are_refused(client):
+    r = client.post("/sparql", data={"update": f"INSERT DATA {{ <{EX}x> <{EX}y> <{EX}z> }}"})
+    assert r.status_code == 403 and "read-only" in r.get_data(as_text=True)
+    r = client.post("/sparql", data="CLEAR ALL", content_type="application/sparql-update")
+    assert r.status_code == 403
+    r = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=JSON)
+    assert r.get_json()["boolean"] is True
+
+
+def test_update_sent_as_query_says_so(client):
+    r = client.get("/sparql", query_string={"query": "CLEAR ALL"})
+    assert r.status_code == 400 and "update" in r.get_data(as_text=True)
+
+
+def test_load_is_refused_naming_the_feature(client):
+    r = client.post("/sparql", data={"update": "LOAD <http://127.0.0.1:9/x.ttl>"})
+    assert r.status_code == 400 and "LOAD is not allowed" in r.get_data(as_text=True)
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.get_json() == {"status": "ok", "quads": 19}
+
+
+def test_dumps(client):
+    for suffix in ("nq", "trig"):
+        r = client.get(f"/dumps/deepseek-kg.{suffix}")
+        assert r.status_code == 200
+        quads = ox_parse(r.data, r.mimetype)
+        assert len(quads) == 19 and {q.graph_name.value for q in quads} == set(GRAPHS.values())
+    assert client.get("/dumps/deepseek-kg.exe").status_code == 404
+
+
+def test_home_links_to_sparql(client):
+    soup = BeautifulSoup(client.get("/").data, "html.parser")
+    assert soup.find("a", href=lambda h: h in ("/sparql", "/sparql/"))

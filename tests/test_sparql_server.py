@@ -1,0 +1,78 @@
+"""The real server: gunicorn (not Flask's dev server), flags and KG_* settings, the bundled data."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from kg.sources import QUERIES_DIR, default_sources
+from kg.web import create_app
+
+from conftest import REPO
+
+
+def get(url: str, accept: str = "application/sparql-results+json"):
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+def test_live_server_is_gunicorn(live_server):
+    status, headers, body = get(f"{live_server.url}/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"))
+    assert status == 200 and headers["Server"].startswith("gunicorn")
+    assert json.loads(body)["boolean"] is True
+    status, _, body = get(f"{live_server.url}/healthz")
+    assert json.loads(body)["status"] == "ok"
+
+
+def test_settings_from_kg_environment(start_server, fixture_sources):
+    data = [a for s in fixture_sources for a in ("--data", f"{s.path}={s.graph}")]
+    server = start_server(data + ["--workers", "1"], env={"KG_MAX_ROWS": "2"})
+    status, headers, body = get(f"{server.url}/sparql?query=" + urllib.parse.quote("SELECT * { ?s ?p ?o }"))
+    assert len(json.loads(body)["results"]["bindings"]) == 2 and "KG-Truncated" in headers
+
+
+@pytest.mark.parametrize("cmd", [[sys.executable, "server.py", "--help"], [sys.executable, "-m", "kg.cli", "serve", "--help"]])
+def test_help(cmd):
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    for flag in ("--bind", "--workers", "--threads", "--query-timeout", "--max-rows", "--data", "--service-allow"):
+        assert flag in out.stdout
+
+
+def test_flask_dev_server_is_never_used():
+    text = (REPO / "server.py").read_text() + (REPO / "src" / "kg" / "web" / "serving.py").read_text()
+    assert "app.run(" not in text and "gunicorn" in text
+
+
+BUNDLED = [s.path for s in default_sources()]
+
+
+@pytest.fixture(scope="module")
+def bundled_client():
+    if not all(p.exists() for p in BUNDLED):
+        pytest.skip(f"bundled sources not written yet: {[str(p) for p in BUNDLED if not p.exists()]}")
+    app = create_app({"QUERY_TIMEOUT": 5, "QUERY_PROCESSES": 1})
+    yield app.test_client()
+    app.extensions["kg"].close()
+
+
+def test_bundled_data_served_in_named_graphs(bundled_client):
+    from kg.sources import ESSAY_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
+    q = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    r = bundled_client.get("/sparql", query_string={"query": q}, headers={"Accept": "application/sparql-results+json"})
+    graphs = {b["g"]["value"]: int(b["n"]["value"]) for b in r.get_json()["results"]["bindings"]}
+    assert set(graphs) == {ESSAY_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH} and all(graphs.values())
+
+
+def test_competency_queries_run_through_the_endpoint(bundled_client):
+    files = sorted(QUERIES_DIR.glob("*.rq"))
+    if not files:
+        pytest.skip("no competency queries in queries/ yet")
+    for f in files:
+        r = bundled_client.post("/sparql", data=f.read_text(encoding="utf-8"), content_type="application/sparql-query")
+        assert r.status_code == 200, (f.name, r.data[:300])
