@@ -1,0 +1,209 @@
+"""Index pages: home, actors by kind, claims (filter by claimant and stance), events on a
+timeline, causal assertions, concepts, and the dataset page."""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from ...namespaces import DS, DSK
+from ..service_description import DUMPS
+from . import bp, cat, render, store
+from .model import _PREFIX_LINES, ESSAY, format_literal, rows
+
+ACTOR_CLASSES = ["Person", "Company", "InvestmentFund", "MediaOutlet", "GovernmentBody",
+                 "AcademicInstitution", "Organization", "State", "Group"]
+STANCES = ["endorses", "rejects", "reports", "qualifies"]
+COUNTED = [("Claim", "claims", "pages.claims"), ("Event", "events", "pages.events"),
+           ("CausalAssertion", "causal assertions", "pages.causal"),
+           ("Support", "supporting arguments", None), ("Attack", "attacking arguments", None),
+           ("Viewpoint", "viewpoints", None)]
+
+
+def sparql_twins(query: str) -> list[tuple[str, str, str]]:
+    """The SPARQL answers an index page is built from, as its machine-readable twins."""
+    q = _PREFIX_LINES + query
+    return [(url_for("sparql.sparql", query=q, format=f), t, f) for f, t in
+            (("json", "application/sparql-results+json"), ("csv", "text/csv"))]
+
+
+def _first_anchor(iri: str) -> int:
+    anchors = cat().by_node.get(iri)
+    return anchors[0].start if anchors else 10 ** 9
+
+
+def _excerpt(iri: str, n: int = 160) -> str:
+    anchors = cat().by_node.get(iri)
+    if not anchors:
+        return ""
+    t = anchors[0].exact or cat().text[anchors[0].start:anchors[0].end]
+    return t if len(t) <= n else t[: n - 1].rstrip() + "…"
+
+
+def _counts() -> list[tuple[str, int, str | None]]:
+    c = cat()
+    out = []
+    for cls, name, endpoint in COUNTED:
+        iri = str(DSK) + cls
+        n = sum(1 for ts in c.types.values() if iri in ts)
+        out.append((name, n, endpoint))
+    actors = sum(1 for ts in c.types.values() if any(str(DSK) + a in ts for a in ACTOR_CLASSES))
+    concepts = len(_concept_rows())
+    return out + [("actors", actors, "pages.actors"), ("concepts", concepts, "pages.concepts")]
+
+
+@bp.route("/")
+def home():
+    c = cat()
+    return render("home.html", twins=[(url_for("sparql.sparql", format="turtle"), "text/turtle", "service description")], counts=_counts(), anchors=len(c.anchors),
+                  paragraphs=len(c.paragraphs), title=c.labels.get(ESSAY, "the essay"))
+
+
+@bp.route("/actors")
+def actors():
+    c = cat()
+    groups = []
+    claimed = {}
+    for r in rows(store(), "SELECT ?a (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c dsk:claimant ?a } GROUP BY ?a"):
+        claimed[r["a"].value] = int(r["n"].value)
+    placed: set[str] = set()
+    for cls in ACTOR_CLASSES:
+        iri = str(DSK) + cls
+        members = sorted((s for s, ts in c.types.items() if iri in ts and s not in placed),
+                         key=lambda s: c.label(s).casefold())
+        placed.update(members)
+        if members:
+            groups.append((cls, c.label(iri), members))
+    return render("actors.html", groups=groups, claimed=claimed, twins=sparql_twins(ACTORS_Q))
+
+
+@bp.route("/claims")
+def claims():
+    c = cat()
+    data = rows(store(), CLAIMS_Q)
+    claims_: dict[str, dict] = {}
+    for r in data:
+        row = claims_.setdefault(r["c"].value, {"iri": r["c"].value, "claimants": [], "stance": None,
+                                                 "direct": False, "statement": ""})
+        if "claimant" in r and r["claimant"].value not in row["claimants"]:
+            row["claimants"].append(r["claimant"].value)
+        if "stance" in r:
+            row["stance"] = r["stance"].value
+        if "direct" in r:
+            row["direct"] = r["direct"].value in ("true", "1")
+        if "statement" in r:
+            row["statement"] = r["statement"].value
+    all_claimants = sorted({a for row in claims_.values() for a in row["claimants"]},
+                           key=lambda a: c.label(a).casefold())
+    want_claimant = request.args.get("claimant", "")
+    want_stance = request.args.get("stance", "")
+    shown = [row for row in claims_.values()
+             if (not want_claimant or want_claimant in row["claimants"]
+                 or str(DS) + want_claimant in row["claimants"])
+             and (not want_stance or (row["stance"] or "").endswith("#" + want_stance))]
+    shown.sort(key=lambda row: (_first_anchor(row["iri"]), row["iri"]))
+    for row in shown:
+        row["quote"] = _excerpt(row["iri"])
+    return render("claims.html", claims=shown, total=len(claims_), claimants=all_claimants,
+                  stances=STANCES, want_claimant=want_claimant, want_stance=want_stance,
+                  twins=sparql_twins(CLAIMS_Q))
+
+
+@bp.route("/events")
+def events():
+    data = rows(store(), EVENTS_Q)
+    evs: dict[str, dict] = {}
+    for r in data:
+        ev = evs.setdefault(r["e"].value, {"iri": r["e"].value, "at": None, "from": None, "to": None,
+                                           "text": [], "sort": None})
+        if "d" in r:
+            shown = r["d"].value + "s" if "unit" in r and r["unit"].value == str(DSK.unitDecade) \
+                else format_literal(r["d"])
+            ev[r["part"].value] = shown
+            if ev["sort"] is None or (r["part"].value in ("at", "from")):
+                ev["sort"] = r["d"].value
+        if "dt" in r and r["dt"].value not in ev["text"]:
+            ev["text"].append(r["dt"].value)
+    for ev in evs.values():
+        ev["date"] = ev["at"] or " ".join(x for x in (ev["from"] and "from " + ev["from"],
+                                                      ev["to"] and "to " + ev["to"]) if x)
+        ev["quote"] = _excerpt(ev["iri"])
+    dated = sorted((e for e in evs.values() if e["sort"]), key=lambda e: (e["sort"], _first_anchor(e["iri"])))
+    undated = sorted((e for e in evs.values() if not e["sort"]), key=lambda e: _first_anchor(e["iri"]))
+    return render("events.html", dated=dated, undated=undated, twins=sparql_twins(EVENTS_Q))
+
+
+@bp.route("/causal")
+def causal():
+    data = rows(store(), CAUSAL_Q)
+    out: dict[str, dict] = {}
+    for r in data:
+        row = out.setdefault(r["c"].value, {"iri": r["c"].value})
+        for k in ("cause", "effect", "polarity", "by", "modality", "stance", "viewpoint"):
+            if k in r:
+                row[k] = r[k].value
+    shown = sorted(out.values(), key=lambda row: (_first_anchor(row["iri"]), row["iri"]))
+    for row in shown:
+        row["quote"] = _excerpt(row["iri"])
+    return render("causal.html", rows=shown, twins=sparql_twins(CAUSAL_Q))
+
+
+def _concept_rows():
+    return rows(store(), CONCEPTS_Q)
+
+
+CONCEPTS_Q = f"""SELECT DISTINCT ?c ?scheme ?def WHERE {{
+        ?c skos:inScheme ?scheme . FILTER(isIRI(?c))
+        FILTER(STRSTARTS(STR(?c), "{DS}"))
+        OPTIONAL {{ ?c skos:definition ?def }} }}"""
+
+
+@bp.route("/concepts")
+def concepts():
+    c = cat()
+    schemes: dict[str, dict[str, str]] = {}
+    for r in _concept_rows():
+        schemes.setdefault(r["scheme"].value, {})[r["c"].value] = r["def"].value if "def" in r else ""
+    groups = sorted(((s, sorted(items.items(), key=lambda kv: c.label(kv[0]).casefold()))
+                     for s, items in schemes.items()),
+                    key=lambda g: (g[0] != str(DS.concepts), c.label(g[0]).casefold()))
+    return render("concepts.html", groups=groups, twins=sparql_twins(CONCEPTS_Q))
+
+
+@bp.route("/dataset")
+def dataset():
+    s = store()
+    info = rows(s, f"""SELECT ?p ?o WHERE {{ <{DS.dataset}> ?p ?o }}""")
+    props: dict[str, list] = {}
+    for r in info:
+        props.setdefault(r["p"].value, []).append(r["o"])
+    graphs = [(g, s.triple_count(g)) for g in s.named_graphs()]
+    dumps = [(url_for("sparql.dump", suffix=x), x) for x in DUMPS]
+    from .resolve import twins
+    return render("dataset.html", twins=twins("dataset") if props else [], props=props, graphs=graphs, dumps=dumps, counts=_counts(),
+                  quads=current_app.extensions["kg"].quads, dataset=str(DS.dataset))
+
+
+__all__ = ["ACTOR_CLASSES"]
+
+CLAIMS_Q = """SELECT ?c ?claimant ?stance ?direct ?statement WHERE {
+        ?c a dsk:Claim . OPTIONAL { ?c dsk:claimant ?claimant } OPTIONAL { ?c dsk:authorStance ?stance }
+        OPTIONAL { ?c dsk:isDirectQuote ?direct } OPTIONAL { ?c dsk:statement ?statement } }"""
+
+EVENTS_Q = """SELECT ?e ?part ?d ?unit ?dt WHERE {
+        ?e a dsk:Event .
+        OPTIONAL {
+          { ?e dsk:when ?i . BIND("at" AS ?part) }
+          UNION { ?e dsk:when/time:hasBeginning ?i . BIND("from" AS ?part) }
+          UNION { ?e dsk:when/time:hasEnd ?i . BIND("to" AS ?part) }
+          OPTIONAL { ?i time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate ?d }
+          OPTIONAL { ?i time:unitType ?unit }
+          OPTIONAL { ?i dsk:dateText ?dt } } }"""
+
+CAUSAL_Q = """SELECT ?c ?cause ?effect ?polarity ?by ?modality ?stance ?viewpoint WHERE {
+        ?c a dsk:CausalAssertion . OPTIONAL { ?c dsk:cause ?cause } OPTIONAL { ?c dsk:effect ?effect }
+        OPTIONAL { ?c dsk:polarity ?polarity } OPTIONAL { ?c dsk:assertedBy ?by }
+        OPTIONAL { ?c dsk:modality ?modality } OPTIONAL { ?c dsk:authorStance ?stance }
+        OPTIONAL { ?c dsk:viewpoint ?viewpoint } }"""
+
+ACTORS_Q = """SELECT ?actor ?kind ?label WHERE {
+        ?actor a ?kind ; rdfs:label ?label . FILTER(STRSTARTS(STR(?kind), STR(dsk:)))
+        VALUES ?kind { """ + " ".join(f"dsk:{c}" for c in ACTOR_CLASSES) + """ } } ORDER BY ?kind ?label"""

@@ -1,0 +1,383 @@
+"""What the pages show, read from the Store by SPARQL and cached once per process.
+
+Terms leave this module as plain :class:`Term` objects (no engine types), so templates and
+tests never see pyoxigraph. :class:`Catalog` holds everything derived once per loaded store:
+labels, types, the essay text, its paragraphs and every anchored span.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ...namespaces import BASE, DS, DSK, PREFIXES
+from ...text import Span, paragraphs
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+TIME = "http://www.w3.org/2006/time#"
+OA = "http://www.w3.org/ns/oa#"
+ESSAY = str(DS.essay)
+ONTOLOGY = BASE + "ontology"
+_PREFIX_LINES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
+# the rows of a resource and of the blank nodes it owns, four levels deep (anchor > selector ...)
+_CLOSURE = """{{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
+UNION {{ <{iri}> ?p1 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
+UNION {{ <{iri}> ?p1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?p2 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}
+UNION {{ <{iri}> ?p1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?p2 ?b2 . FILTER(isBlank(?b2))
+         ?b2 ?p3 ?s . FILTER(isBlank(?s)) ?s ?p ?o }}"""
+_IRI_OK = re.compile(r"^[^\s<>\"{}|\\^`\x00-\x20]+$")
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str                     # "iri" | "bnode" | "literal"
+    value: str
+    lang: str | None = None
+    datatype: str | None = None
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "iri"
+
+
+def term(t) -> Term | None:
+    """A pyoxigraph term as a :class:`Term`."""
+    if t is None:
+        return None
+    name = type(t).__name__
+    if name == "NamedNode":
+        return Term("iri", t.value)
+    if name == "BlankNode":
+        return Term("bnode", t.value)
+    dt = t.datatype.value if t.datatype is not None else None
+    return Term("literal", t.value, t.language or None, None if t.language else dt)
+
+
+def safe_iri(iri: str) -> bool:
+    """Whether ``iri`` can be written between < > in a query without breaking out of it."""
+    return bool(iri) and len(iri) < 2000 and bool(_IRI_OK.match(iri))
+
+
+def fold(s: str) -> str:
+    """Case- and accent-insensitive form for search: NFKD, marks dropped, casefolded."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(s.casefold().replace("’", "'").split())
+
+
+def curie(iri: str) -> str:
+    best = max(((p, str(ns)) for p, ns in PREFIXES.items() if iri.startswith(str(ns))),
+               key=lambda pn: len(pn[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+
+
+#: labels for the common vocabulary terms the ontology does not label itself
+WELL_KNOWN = {
+    RDF_TYPE: "type", RDFS + "label": "label", RDFS + "comment": "comment", RDFS + "seeAlso": "see also",
+    RDFS + "subClassOf": "subclass of", RDFS + "subPropertyOf": "subproperty of", RDFS + "domain": "domain",
+    RDFS + "range": "range", SKOS + "definition": "definition", SKOS + "inScheme": "in scheme",
+    SKOS + "prefLabel": "preferred label", OA + "hasSource": "source", OA + "hasSelector": "selector",
+    OA + "exact": "exact text", OA + "start": "start", OA + "end": "end", TIME + "inXSDgYear": "year",
+    TIME + "inXSDgYearMonth": "year and month", TIME + "inXSDDate": "date", TIME + "unitType": "precision",
+    TIME + "hasBeginning": "beginning", TIME + "hasEnd": "end", "http://purl.org/dc/terms/title": "title",
+    "http://purl.org/dc/terms/description": "description", "http://purl.org/dc/terms/license": "licence",
+    "http://purl.org/dc/terms/creator": "creator", "http://purl.org/dc/terms/publisher": "publisher",
+    "http://purl.org/dc/terms/issued": "issued", "http://purl.org/dc/terms/rights": "rights",
+    "http://purl.org/dc/terms/source": "source", "http://purl.org/dc/terms/language": "language",
+    "https://schema.org/citation": "citation", "https://schema.org/url": "address",
+}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    node: str      # IRI of the claim, event, ... the anchor belongs to
+    start: int
+    end: int
+    exact: str
+
+    @property
+    def key(self) -> str:   # the span's stable address in the reader
+        return f"a-{self.start}-{self.end}"
+
+
+@dataclass
+class Catalog:
+    """Everything derived once per loaded store (labels, types, text, anchors, quantities)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    types: dict[str, list[str]] = field(default_factory=dict)
+    subjects: set[str] = field(default_factory=set)
+    text: str = ""
+    paragraphs: list[Span] = field(default_factory=list)
+    anchors: list[Anchor] = field(default_factory=list)
+    by_node: dict[str, list[Anchor]] = field(default_factory=dict)
+    quantities: dict[str, str] = field(default_factory=dict)
+    search_index: list[tuple[str, str]] = field(default_factory=list)  # (folded label, iri)
+
+    def label(self, iri: str) -> str:
+        if iri in self.labels:
+            return self.labels[iri]
+        if iri in WELL_KNOWN:
+            return WELL_KNOWN[iri]
+        return curie(iri) if not iri.startswith(str(DS)) else local_name(iri)
+
+    def kind(self, iri: str) -> list[str]:
+        return self.types.get(iri, [])
+
+    def paragraph_of(self, offset: int) -> tuple[int, Span] | None:
+        for i, p in enumerate(self.paragraphs):
+            if p.start <= offset < p.end:
+                return i, p
+        return None
+
+    def search(self, q: str, limit: int = 50) -> list[str]:
+        words = fold(q).split()
+        if not words:
+            return []
+        hits = [(lab, iri) for lab, iri in self.search_index if all(w in lab for w in words)]
+        hits.sort(key=lambda h: (not h[0].startswith(words[0]), len(h[0]), h[0]))
+        return [iri for _, iri in hits[:limit]]
+
+
+def suggest(cat: "Catalog", q: str, limit: int = 12) -> list[str]:
+    """Labels near ``q`` (for a 404): exact-word hits first, then similar spellings."""
+    from difflib import SequenceMatcher
+    target = fold(q)
+    words = [w for w in target.split() if len(w) >= 3]
+    if not target:
+        return []
+    scored = []
+    for lab, iri in cat.search_index:
+        ratio = SequenceMatcher(None, target, lab).ratio()
+        hits = sum(1 for w in words if w in lab or any(x.startswith(w[:4]) for x in lab.split()))
+        if ratio >= 0.6 or hits:
+            scored.append((-(hits + ratio), lab, iri))
+    scored.sort()
+    return [iri for _, _, iri in scored[:limit]]
+
+
+def rows(store, query: str) -> list[dict[str, Term]]:
+    """A SELECT as a list of {var: Term}; the store's default graph is the union of the named graphs."""
+    result = store.query(_PREFIX_LINES + query)
+    names = [v.value for v in result.variables]
+    return [{n: term(sol[n]) for n in names if sol[n] is not None} for sol in result]
+
+
+def build_catalog(store) -> Catalog:
+    cat = Catalog()
+    rank: dict[str, int] = {}
+    for r in rows(store, "SELECT ?s ?l WHERE { ?s rdfs:label|skos:prefLabel|dcterms:title ?l FILTER(isIRI(?s)) }"):
+        s, lab = r["s"].value, r["l"]
+        score = 0 if lab.lang == "en" else 1 if not lab.lang else 2
+        if score < rank.get(s, 9):
+            cat.labels[s], rank[s] = lab.value, score
+    for r in rows(store, "SELECT DISTINCT ?s ?c WHERE { ?s a ?c FILTER(isIRI(?s) && isIRI(?c)) }"):
+        cat.types.setdefault(r["s"].value, []).append(r["c"].value)
+    cat.subjects = {r["s"].value for r in rows(store, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")}
+    text = rows(store, f"SELECT ?t WHERE {{ <{ESSAY}> dsk:fullText ?t }} LIMIT 1")
+    cat.text = text[0]["t"].value if text else ""
+    cat.paragraphs = paragraphs(cat.text)
+    seen = set()
+    for r in rows(store, f"""SELECT ?n ?start ?end ?exact WHERE {{
+            ?n dsk:anchor ?a . ?a oa:hasSource <{ESSAY}> ; oa:hasSelector ?ps .
+            ?ps oa:start ?start ; oa:end ?end .
+            OPTIONAL {{ ?a oa:hasSelector/oa:exact ?exact }} FILTER(isIRI(?n)) }}"""):
+        try:
+            a = Anchor(r["n"].value, int(r["start"].value), int(r["end"].value),
+                       r["exact"].value if "exact" in r else "")
+        except ValueError:
+            continue
+        if 0 <= a.start < a.end <= len(cat.text) and (a.node, a.start, a.end) not in seen:
+            seen.add((a.node, a.start, a.end))
+            cat.anchors.append(a)
+            cat.by_node.setdefault(a.node, []).append(a)
+    cat.anchors.sort(key=lambda a: (a.start, -a.end, a.node))
+    for r in rows(store, """SELECT ?q ?v ?unit ?sym ?ulabel ?cmp WHERE {
+            ?q dsk:value ?v . OPTIONAL { ?q dsk:unit ?unit OPTIONAL { ?unit dsk:symbol ?sym }
+            OPTIONAL { ?unit rdfs:label ?ulabel } } OPTIONAL { ?q dsk:comparator ?cmp } FILTER(isIRI(?q)) }"""):
+        cat.quantities[r["q"].value] = format_quantity(
+            r["v"].value, r["unit"].value if "unit" in r else None,
+            r["sym"].value if "sym" in r else None, r["ulabel"].value if "ulabel" in r else None,
+            r["cmp"].value if "cmp" in r else None)
+    cat.search_index = [(fold(lab), iri) for iri, lab in cat.labels.items()]
+    return cat
+
+
+_LOCK = threading.Lock()
+
+
+def catalog(app) -> Catalog:
+    """The catalog of this app's store, built on first use and kept in ``app.extensions``."""
+    cat = app.extensions.get("kg_pages")
+    if cat is None:
+        with _LOCK:
+            cat = app.extensions.get("kg_pages")
+            if cat is None:
+                cat = app.extensions["kg_pages"] = build_catalog(app.extensions["kg"].store)
+    return cat
+
+
+# --- formatting --------------------------------------------------------------------------
+
+_COMPARATORS = {"exactly": "", "approximately": "≈ ", "lessThan": "< ", "moreThan": "> ",
+                "atMost": "≤ ", "atLeast": "≥ "}
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"]
+
+
+def format_number(lexical: str) -> str:
+    try:
+        d = Decimal(lexical)
+    except InvalidOperation:
+        return lexical
+    grouped = abs(d) >= 10000   # 600,000,000,000 but not 1094 (an offset) or 2025
+    if d == d.to_integral_value():
+        return f"{int(d):,}" if grouped else str(int(d))
+    return f"{d.normalize():,f}" if grouped else f"{d.normalize():f}"
+
+
+def format_quantity(value: str, unit: str | None, symbol: str | None, unit_label: str | None,
+                    comparator: str | None) -> str:
+    num = format_number(value)
+    cmp = _COMPARATORS.get(local_name(comparator), "") if comparator else ""
+    if symbol == "$":
+        body = f"${num}"
+    elif symbol == "%":
+        body = f"{num}%"
+    elif symbol:
+        body = f"{num} {symbol}"
+    elif unit_label and unit_label != "count":
+        body = f"{num} {unit_label}"
+    else:
+        body = num
+    return cmp + body
+
+
+def format_literal(t: Term) -> str:
+    """A literal as a reader would write it: dates at their precision, numbers grouped."""
+    dt = t.datatype or ""
+    v = t.value
+    try:
+        if dt == XSD + "gYearMonth":
+            y, m = v[:-3], int(v[-2:])
+            return f"{_MONTHS[m - 1]} {y}"
+        if dt == XSD + "date" and re.match(r"^-?\d{4,}-\d\d-\d\d$", v):
+            y, m, d = v.rsplit("-", 2)
+            return f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
+    except (ValueError, IndexError):
+        return v
+    if dt in (XSD + "integer", XSD + "decimal", XSD + "double", XSD + "int", XSD + "long"):
+        return format_number(v)
+    return v
+
+
+# --- one resource --------------------------------------------------------------------------
+
+@dataclass
+class Node:
+    """A subject and its statements grouped by property; blank-node objects nest as Nodes."""
+    term: Term
+    groups: list[tuple[str, list]] = field(default_factory=list)   # (property IRI, [Term | Node])
+    summary: str = ""
+
+
+def closure_rows(store, iri: str) -> list[tuple[Term, Term, Term]]:
+    out = rows(store, f"SELECT DISTINCT ?s ?p ?o WHERE {{ {_CLOSURE.format(iri=iri)} }}")
+    return [(r["s"], r["p"], r["o"]) for r in out]
+
+
+def closure_triples(store, iri: str):
+    """The resource's triples with the blank nodes it owns, as engine triples (for serialising)."""
+    return list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {_CLOSURE.format(iri=iri)} }}"))
+
+
+_ORDER = {RDF_TYPE: 0, RDFS + "label": 1, str(DSK.statement): 2, str(DSK.description): 3,
+          SKOS + "definition": 3, str(DSK.anchor): 20}   # the anchor is also shown as the quote
+
+
+def build_node(cat: Catalog, triples: list[tuple[Term, Term, Term]], root: Term) -> Node:
+    by_subject: dict[Term, list[tuple[Term, Term]]] = {}
+    for s, p, o in triples:
+        by_subject.setdefault(s, []).append((p, o))
+
+    def make(t: Term, seen: frozenset) -> Node:
+        node = Node(t)
+        groups: dict[str, list] = {}
+        for p, o in by_subject.get(t, []):
+            if o.kind == "bnode" and o not in seen and o in by_subject:
+                groups.setdefault(p.value, []).append(make(o, seen | {o}))
+            else:
+                groups.setdefault(p.value, []).append(o)
+        for vals in groups.values():
+            vals.sort(key=lambda v: (0, cat.label(v.value).casefold()) if isinstance(v, Term) and v.is_iri
+                      else (1, v.value if isinstance(v, Term) else ""))
+        node.groups = sorted(groups.items(), key=lambda kv: (_ORDER.get(kv[0], 9), cat.label(kv[0]).casefold()))
+        node.summary = _time_summary(node)
+        return node
+
+    return make(root, frozenset({root}))
+
+
+def _first(node: Node, prop: str):
+    for p, vals in node.groups:
+        if p == prop and vals:
+            return vals[0]
+    return None
+
+
+def _time_summary(node: Node) -> str:
+    """'2010s', 'December 2024', 'from 2023 to 2025' for OWL-Time instants and intervals."""
+    for prop in ("inXSDgYear", "inXSDgYearMonth", "inXSDDate", "inXSDDateTimeStamp"):
+        v = _first(node, TIME + prop)
+        if isinstance(v, Term):
+            unit = _first(node, TIME + "unitType")
+            if isinstance(unit, Term) and unit.value == str(DSK.unitDecade):
+                return v.value + "s"
+            return format_literal(v)
+    begin, end = _first(node, TIME + "hasBeginning"), _first(node, TIME + "hasEnd")
+    parts = []
+    if isinstance(begin, Node) and begin.summary:
+        parts.append("from " + begin.summary)
+    if isinstance(end, Node) and end.summary:
+        parts.append("to " + end.summary)
+    return " ".join(parts)
+
+
+@dataclass
+class Incoming:
+    prop: str                  # the property pointing here
+    via: str | None            # the property from the owner to a blank node, if any
+    subjects: list[str]
+    count: int
+
+
+def incoming(store, iri: str, limit: int = 40) -> list[Incoming]:
+    """Links into ``iri`` grouped by property; a blank-node subject is shown by its IRI owner."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for r in rows(store, f"""SELECT DISTINCT ?s ?p ?owner ?op WHERE {{
+            ?s ?p <{iri}> .
+            OPTIONAL {{ FILTER(isBlank(?s)) ?owner ?op ?s FILTER(isIRI(?owner)) }}
+            FILTER(isIRI(?s) || BOUND(?owner)) }}"""):
+        if r["s"].is_iri:
+            key, who = (r["p"].value, None), r["s"].value
+        else:
+            key, who = (r["p"].value, r["op"].value), r["owner"].value
+        groups.setdefault(key, [])
+        if who not in groups[key]:
+            groups[key].append(who)
+    out = [Incoming(p, via, subs[:limit], len(subs)) for (p, via), subs in groups.items()]
+    out.sort(key=lambda g: (-g.count, g.prop))
+    return out
+
+
+__all__ = ["Term", "Catalog", "Anchor", "Node", "Incoming", "catalog", "build_catalog", "rows",
+           "closure_rows", "closure_triples", "build_node", "incoming", "fold", "curie", "local_name",
+           "format_literal", "format_quantity", "format_number", "safe_iri", "ESSAY", "ONTOLOGY"]

@@ -1,0 +1,88 @@
+"""The annotated essay: every anchored span highlighted; each span links to a section that lists
+the nodes it supports (works without JavaScript; reader.js shows the same list beside the text).
+
+Addresses: paragraph N is ``/essay#pN``; the span from code point S to E is ``/essay#a-S-E``
+(its section) and ``/essay#t-a-S-E`` (where it starts in the text). Both depend only on the stored
+text and the anchors' offsets, so they are stable across reloads and data edits elsewhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from . import bp, cat, render
+from .model import ESSAY, Anchor, Catalog
+
+
+@dataclass
+class Segment:
+    text: str
+    target: str | None = None            # key of the shortest span covering it
+    spans: list[str] = field(default_factory=list)   # keys of all spans covering it
+    starts: list[str] = field(default_factory=list)  # keys of spans starting here
+
+
+@dataclass
+class Paragraph:
+    number: int
+    heading: bool
+    segments: list[Segment]
+
+
+@dataclass
+class SpanInfo:
+    key: str
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    nodes: list[str]
+
+
+def build_reader(c: Catalog) -> tuple[list[Paragraph], list[SpanInfo]]:
+    spans: dict[str, SpanInfo] = {}
+    paras = []
+    anchors = c.anchors
+    for i, p in enumerate(c.paragraphs):
+        here = [a for a in anchors if a.start < p.end and a.end > p.start]
+        cuts = sorted({p.start, p.end} | {max(p.start, a.start) for a in here} | {min(p.end, a.end) for a in here})
+        segs = []
+        for lo, hi in zip(cuts, cuts[1:]):
+            cover = [a for a in here if a.start <= lo and a.end >= hi]
+            keys = sorted({a.key for a in cover}, key=lambda k: _len(k))
+            seg = Segment(c.text[lo:hi], keys[0] if keys else None, keys,
+                          sorted({a.key for a in here if a.start == lo}))
+            segs.append(seg)
+        for a in here:
+            info = spans.get(a.key)
+            if info is None:
+                info = spans[a.key] = SpanInfo(a.key, a.start, a.end, c.text[a.start:a.end], i + 1, [])
+            if a.node not in info.nodes:
+                info.nodes.append(a.node)
+        heading = len(p.text) < 120 and not p.text.rstrip().endswith((".", "?", "!", "”", "’", ":", '"'))
+        paras.append(Paragraph(i + 1, heading, segs))
+    return paras, sorted(spans.values(), key=lambda s: (s.start, s.end))
+
+
+def _len(key: str) -> int:
+    _, s, e = key.split("-")
+    return int(e) - int(s)
+
+
+def reader_model(app) -> tuple[list[Paragraph], list[SpanInfo]]:
+    m = app.extensions.get("kg_reader")
+    if m is None:
+        m = app.extensions["kg_reader"] = build_reader(cat())
+    return m
+
+
+@bp.route("/essay")
+def reader():
+    from .resolve import twins
+    paras, spans = reader_model(current_app)
+    return render("reader.html", paragraphs=paras, spans=spans, anchors=len(cat().anchors),
+                  twins=twins("essay") if ESSAY in cat().subjects else [])
+
+
+__all__ = ["build_reader", "Segment", "Paragraph", "SpanInfo", "Anchor"]
