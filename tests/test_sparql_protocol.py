@@ -154,10 +154,12 @@ def test_browser_gets_query_page_and_html_is_escaped(client):
                    headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
     assert r.status_code == 200 and r.mimetype == "text/html"
     soup = BeautifulSoup(r.data, "html.parser")
-    form = soup.find("form")
+    form = soup.find("form", class_="plain-query")  # the no-JavaScript form under YASGUI
     assert form["action"].endswith("/sparql") and form.find("textarea", attrs={"name": "query"})
-    assert soup.find("script") is None and "&lt;script&gt;" in r.get_data(as_text=True)
+    assert not any("alert(1)" in (s.string or "") and s.get("type") != "application/json" for s in soup.find_all("script"))
+    assert "&lt;script&gt;alert(1)" in r.get_data(as_text=True)
     assert soup.find("link", rel="alternate")
+    assert soup.find(id="yasgui"), "browsers get the YASGUI query page at /sparql"
 
 
 def test_syntax_error_is_400_with_position(client):

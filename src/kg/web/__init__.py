@@ -136,17 +136,11 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     http.install(app)
     from .sparql import bp as sparql_bp
     app.register_blueprint(sparql_bp)
-    from .pages import bp as pages_bp  # linked-data pages; registered first, so its "/" wins
+    from .pages import bp as pages_bp  # linked-data pages, the home page, the query UI
     app.register_blueprint(pages_bp)
-    app.add_url_rule("/", "home", _home)
     if app.config["RESULT_CACHE_MB"]:
         app.wsgi_app = ResponseCache(app.wsgi_app, int(app.config["RESULT_CACHE_MB"]) << 20)
     return app
-
-
-def _home():
-    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>deepseek-kg</title></head>'
-            '<body><h1>deepseek-kg</h1><p><a href="/sparql">SPARQL endpoint</a></p></body></html>')
 
 
 __all__ = ["create_app", "EndpointState", "parse_sources", "DEFAULTS"]

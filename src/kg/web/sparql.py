@@ -6,7 +6,7 @@ import hashlib
 from functools import lru_cache
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, render_template_string, request
+from flask import Blueprint, Response, current_app, make_response, render_template_string, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
@@ -204,7 +204,11 @@ def _update(update: str):
 def _description(fmt_param: str | None):
     state = _state()
     fmt = _negotiate(("graph", "page"), fmt_param)
-    if fmt.kind == "page":
+    if fmt.kind == "page" and "pages.query_ui" in current_app.view_functions:  # the YASGUI page
+        resp = make_response(current_app.view_functions["pages.query_ui"]())
+        resp.headers["Vary"] = "Accept"
+        return resp
+    if fmt.kind == "page":  # an app without the pages blueprint: a plain form
         return Response(render_template_string(
             PAGE, url=request.base_url, query=request.args.get("q", DEFAULT_QUERY),
             formats=conneg.formats("results") + conneg.formats("graph"), graphs=state.store.named_graphs(),

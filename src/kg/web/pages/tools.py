@@ -1,7 +1,7 @@
 """The query UI (YASGUI with the competency queries as tabs) and the causal map (cytoscape.js)."""
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 
 from ...queries import named_queries
 from . import bp, cat, href, render, store
@@ -13,7 +13,11 @@ CYTOSCAPE = "cytoscape-3.35.0"
 
 @bp.route("/query")
 def query_ui():
+    """YASGUI with a tab per competency query; ``?q=`` (a link with a query in it) opens as the first tab."""
     tabs = [{"name": q.title, "query": q.text, "slug": q.slug} for q in named_queries()]
+    given = request.args.get("q", "").strip()
+    if given:
+        tabs.insert(0, {"name": "Your query", "query": given, "slug": "given"})
     return render("query.html", tabs=tabs, endpoint=url_for("sparql.sparql").rstrip("/") or "/sparql", yasgui=YASGUI,
                   twins=[(url_for("sparql.sparql", format="turtle"), "text/turtle", "service description")])
 
