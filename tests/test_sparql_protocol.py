@@ -208,15 +208,6 @@ def test_healthz(client):
     assert r.status_code == 200 and r.get_json() == {"status": "ok", "quads": 19}
 
 
-def test_dumps(client):
-    for suffix in ("nq", "trig"):
-        r = client.get(f"/dumps/deepseek-kg.{suffix}")
-        assert r.status_code == 200
-        quads = ox_parse(r.data, r.mimetype)
-        assert len(quads) == 19 and {q.graph_name.value for q in quads} == set(GRAPHS.values())
-    assert client.get("/dumps/deepseek-kg.exe").status_code == 404
-
-
 def test_home_links_to_sparql(client):
     soup = BeautifulSoup(client.get("/").data, "html.parser")
     assert soup.find("a", href=lambda h: h in ("/sparql", "/sparql/"))

@@ -1,18 +1,18 @@
 """Byte-stable serialisation: the same graph always gives the same file, so dumps diff and cache.
 
 rdflib labels blank nodes at random and its RDF/XML writer walks subjects in hash order; here the
-graph's blank nodes get content-derived labels (rdflib.compare.to_canonical_graph), triples are
-sorted, and pyoxigraph writes them in that order.
+graph's blank nodes get W3C RDFC-1.0 canonical labels (pyoxigraph, in Rust: 0.2 s on the whole
+graph, where rdflib's to_canonical_graph takes two minutes), quads are sorted, and pyoxigraph
+writes them in that order.
 """
 from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
 
 from .namespaces import PREFIXES
 
-__all__ = ["canonical_triples", "to_ox_term", "serialize_canonical"]
+__all__ = ["canonical_quads", "canonical_triples", "to_ox_term", "from_ox_term", "serialize_canonical"]
 
 
 def to_ox_term(t):
@@ -29,9 +29,29 @@ def to_ox_term(t):
     raise TypeError(f"not an RDF term: {t!r}")
 
 
+def from_ox_term(t):
+    """pyoxigraph term -> rdflib term."""
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        return Literal(t.value, datatype=URIRef(t.datatype.value))
+    raise TypeError(f"not an RDF term: {t!r}")
+
+
+def canonical_quads(quads) -> list[ox.Quad]:
+    """RDFC-1.0 canonical blank-node labels, quads sorted by their N-Quads form."""
+    d = ox.Dataset(quads)
+    d.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(d, key=str)
+
+
 def canonical_triples(g: Graph) -> list[ox.Triple]:
-    canon = to_canonical_graph(g)
-    return [ox.Triple(*map(to_ox_term, t)) for t in sorted(canon)]
+    """``g``'s triples, canonical blank-node labels, sorted: the input of every RDF writer."""
+    return [q.triple for q in canonical_quads(ox.Quad(*map(to_ox_term, t), ox.DefaultGraph()) for t in g)]
 
 
 def serialize_canonical(g: Graph, fmt: ox.RdfFormat, *, prefixes: dict[str, str] | None = None) -> bytes:

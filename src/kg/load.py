@@ -18,7 +18,8 @@ class LoadError(Exception):
     """A source file is missing or malformed; str() is a one-line message for the user."""
 
 
-def _bind(g: Graph) -> Graph:
+def bind_prefixes(g: Graph) -> Graph:
+    """Bind the project's prefixes on ``g`` (and return it)."""
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True)
     return g
@@ -27,7 +28,7 @@ def _bind(g: Graph) -> Graph:
 def parse_file(path: Path | str, graph: Graph | None = None) -> Graph:
     """Parse one RDF file into ``graph`` (a new Graph by default)."""
     path = Path(path)
-    g = _bind(graph if graph is not None else Graph())
+    g = bind_prefixes(graph if graph is not None else Graph())
     if not path.is_file():
         raise LoadError(f"{path}: file not found")
     fmt = _FORMATS.get(path.suffix.lower())
@@ -57,7 +58,7 @@ def _first_line(exc: Exception) -> str:
 def load_dataset(sources: Iterable[SourceFile] | None = None) -> Dataset:
     """All source files, each in its named graph (default graph left empty)."""
     ds = Dataset()
-    _bind(ds)
+    bind_prefixes(ds)
     for src in sources if sources is not None else default_sources():
         parse_file(src.path, ds.graph(URIRef(src.graph)))
     return ds
@@ -66,7 +67,7 @@ def load_dataset(sources: Iterable[SourceFile] | None = None) -> Dataset:
 def load_graph(sources: Iterable[SourceFile] | None = None, *, include_shapes: bool = False) -> Graph:
     """The union of the source files as one rdflib Graph (shapes left out unless asked)."""
     from .sources import SHAPES_GRAPH
-    g = _bind(Graph())
+    g = bind_prefixes(Graph())
     for src in sources if sources is not None else default_sources():
         if src.graph == SHAPES_GRAPH and not include_shapes:
             continue
@@ -74,4 +75,4 @@ def load_graph(sources: Iterable[SourceFile] | None = None, *, include_shapes: b
     return g
 
 
-__all__ = ["LoadError", "parse_file", "load_dataset", "load_graph"]
+__all__ = ["LoadError", "bind_prefixes", "parse_file", "load_dataset", "load_graph"]

@@ -187,7 +187,7 @@ def test_concepts_and_dataset(pc):
     assert "996" in [a.get_text() for a in s.select("dl.concepts dt a")]
     s = soup(pc.get("/dataset"))
     assert s.h1.get_text() == "fixture dataset"
-    assert s.find("a", href="/dumps/deepseek-kg.nq") is not None
+    assert s.find("a", href="/dumps/deepseek-kg.nq") is not None and s.find("a", href="/dumps/") is not None
     assert "Cite me like this." in s.select_one("p.cite").get_text()
     assert s.find("a", href="https://creativecommons.org/licenses/by/4.0/") is not None
 

@@ -1,17 +1,46 @@
-"""`kg reason`: HermiT consistency check and unsatisfiable classes; inferred types on request."""
+"""`kg reason`: HermiT consistency check and unsatisfiable classes; inferred types on request;
+`--materialize` writes the graph with every entailed type added (the `inferred` dump)."""
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 from ..reason import reason
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inferred", action="store_true", help="also list the types HermiT infers for individuals")
+    p.add_argument("--materialize", action="store_true",
+                   help="write ontology + data with every type HermiT entails added, as Turtle (the `inferred` dump)")
+    p.add_argument("--out", type=Path, metavar="PATH", help="with --materialize: write here instead of stdout")
+
+
+def _materialize(args: argparse.Namespace) -> int:
+    from ..export import export
+    from ..reason import ReasoningError
+    try:
+        data = export("inferred")
+    except ReasoningError as exc:
+        print(f"kg reason: {exc}", file=sys.stderr)
+        return 2 if "could not run" in str(exc) else 1
+    if args.out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        print(f"kg reason: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.materialize:
+        return _materialize(args)
     started = time.perf_counter()
     print("Running HermiT over ontology + data ...", flush=True)
     result = reason(infer_types=args.inferred)

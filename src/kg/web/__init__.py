@@ -136,6 +136,8 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     http.install(app)
     from .sparql import bp as sparql_bp
     app.register_blueprint(sparql_bp)
+    from .dumps import bp as dumps_bp  # /dumps/ and /context.jsonld
+    app.register_blueprint(dumps_bp)
     from .pages import bp as pages_bp  # linked-data pages, the home page, the query UI
     app.register_blueprint(pages_bp)
     if app.config["RESULT_CACHE_MB"]:

@@ -15,7 +15,6 @@ _W3C_FORMAT = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv"
                "jsonld": "JSON-LD", "rdfxml": "RDF_XML", "trig": "TriG", "nquads": "N-Quads"}
 RDFLIB_FORMAT = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml",
                  "trig": "trig", "nquads": "nquads"}
-DUMPS = {"nq": "nquads", "trig": "trig"}
 
 
 def _count(store: Store, query: str) -> int:
@@ -62,8 +61,10 @@ def description(store: Store, stats: dict, root: str, *, timeout: float, max_row
                       ("subjects", VOID.distinctSubjects), ("objects", VOID.distinctObjects)):
         g.add((dataset, prop, Literal(stats[key], datatype=XSD.integer)))
     g.add((default, VOID.triples, Literal(stats["triples"], datatype=XSD.integer)))
-    for suffix in DUMPS:
-        g.add((dataset, VOID.dataDump, URIRef(f"{root}dumps/deepseek-kg.{suffix}")))
+    from .dumps import DUMP_FORMATS
+    for f in DUMP_FORMATS:
+        if f.kind in ("rdf", "ontology"):  # void:dataDump is for RDF dumps
+            g.add((dataset, VOID.dataDump, URIRef(f"{root}dumps/{f.filename}")))
     for name, n in stats["graphs"].items():
         ng, graph = BNode(), BNode()
         g.add((dataset, SD.namedGraph, ng))
@@ -87,4 +88,4 @@ def render(state, root: str, fmt: str) -> bytes:
     return cache[(root, fmt)]
 
 
-__all__ = ["statistics", "description", "render", "DUMPS", "RDFLIB_FORMAT"]
+__all__ = ["statistics", "description", "render", "RDFLIB_FORMAT"]

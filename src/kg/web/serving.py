@@ -38,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated origins allowed by CORS, * for any, empty for none (KG_CORS_ORIGINS)")
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    p.add_argument("--no-dump-warmup", action="store_true",
+                   help="do not write the /dumps/ files in the background at start-up (they are then written on first download)")
 
 
 class _Gunicorn(BaseApplication):
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if args.service_allow:
         config["SERVICE_ALLOWLIST"] = args.service_allow
     app = create_app(config, from_env=True)
+    if not args.no_dump_warmup:
+        _warm_dumps(app)
     options = {
         "bind": args.bind, "workers": args.workers, "threads": args.threads,
         "worker_class": "gthread" if args.threads > 1 else "sync",
@@ -77,6 +81,22 @@ def run(args: argparse.Namespace) -> int:
     }
     _Gunicorn(app, options).run()
     return 0
+
+
+def _warm_dumps(app) -> None:
+    """Write the dumps in a forked child while the workers start serving (the app is loaded and
+    single-threaded here, so forking is safe); the child exits when done."""
+    import os
+    pid = os.fork()
+    if pid:
+        return
+    try:
+        with app.app_context():
+            from .dumps import cache
+            os.nice(10)  # queries first
+            cache().write_all()
+    finally:
+        os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

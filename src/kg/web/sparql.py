@@ -15,7 +15,7 @@ from . import conneg, limits
 from .executor import PoolBusy, QueryTimeout
 from .http import allowed_origin, error_response
 from .query_scan import scan as _scan
-from .service_description import DUMPS, render
+from .service_description import render
 
 bp = Blueprint("sparql", __name__)
 scan = lru_cache(maxsize=4096)(_scan)  # the same queries come back again and again
@@ -218,20 +218,6 @@ def _description(fmt_param: str | None):
     if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
         return _conditional_304(etag, state)
     resp = Response(render(state, request.url_root, fmt.name), content_type=conneg.content_type(fmt))
-    return _cacheable(resp, etag, state)
-
-
-@bp.route("/dumps/deepseek-kg.<suffix>")
-def dump(suffix: str):
-    state = _state()
-    if suffix not in DUMPS:
-        raise NotFound(f"dumps are offered as {', '.join('.' + s for s in DUMPS)}")
-    fmt = conneg.by_name(DUMPS[suffix], ("graph",))
-    etag = hashlib.blake2b(repr((state.version, suffix)).encode(), digest_size=12).hexdigest()
-    if _not_modified(etag, state.loaded_at):
-        return _conditional_304(etag, state)
-    from .execute import GRAPH_FORMATS
-    resp = Response(state.store.dump(GRAPH_FORMATS[fmt.name]), content_type=conneg.content_type(fmt))
     return _cacheable(resp, etag, state)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 
 from ...namespaces import DS, DSK
-from ..service_description import DUMPS
 from . import bp, cat, render, store
 from .model import _PREFIX_LINES, ESSAY, format_literal, rows
 
@@ -176,7 +175,8 @@ def dataset():
     for r in info:
         props.setdefault(r["p"].value, []).append(r["o"])
     graphs = [(g, s.triple_count(g)) for g in s.named_graphs()]
-    dumps = [(url_for("sparql.dump", suffix=x), x) for x in DUMPS]
+    from ..dumps import cache
+    dumps = cache().catalog()
     from .resolve import twins
     return render("dataset.html", twins=twins("dataset") if props else [], props=props, graphs=graphs, dumps=dumps, counts=_counts(),
                   quads=current_app.extensions["kg"].quads, dataset=str(DS.dataset))

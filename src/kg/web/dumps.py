@@ -1,0 +1,156 @@
+"""/dumps/: every export of :mod:`kg.export` as a download, listed with its size; /context.jsonld.
+
+A dump is a deterministic function of the served quads, so each is written once into a cache
+directory named by a digest of those quads and shared by every worker (and every restart on the
+same data). `python server.py` fills the cache in a background process at start-up, so the
+server answers queries at once; a dump asked for before then is written on demand (about a
+second; ten for the HermiT-inferred one).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template_string, request
+from rdflib import Dataset
+from werkzeug.exceptions import NotFound
+
+from ..canonical import from_ox_term
+from ..export import DUMP_NAMES, FORMATS, Dump, as_source, context_bytes, export
+from ..load import bind_prefixes
+
+bp = Blueprint("dumps", __name__)
+
+#: formats listed as dumps (the JSON-LD context is served at /context.jsonld instead)
+DUMP_FORMATS = [f for f in FORMATS.values() if f.kind != "context"]
+
+
+class DumpCache:
+    """The dumps of one store's quads, written on first need into ``directory``."""
+
+    def __init__(self, store, directory: Path | str | None = None):
+        self.store = store
+        quads = store.dump(ox.RdfFormat.N_QUADS)
+        self.nquads = quads
+        self.digest = hashlib.sha256(b"\n".join(sorted(quads.splitlines()))).hexdigest()[:16]
+        root = Path(directory) if directory else Path(tempfile.gettempdir()) / "deepseek-kg-dumps"
+        self.directory = root / self.digest
+        self._lock = threading.Lock()
+
+    @cached_property
+    def source(self):
+        ds = bind_prefixes(Dataset())
+        for q in ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS):
+            graph = ds.graph(from_ox_term(q.graph_name)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
+            graph.add(tuple(map(from_ox_term, q.triple)))
+        return as_source(ds)
+
+    def path(self, name: str) -> Path:
+        return self.directory / FORMATS[name].filename
+
+    def get(self, name: str) -> bytes:
+        """The dump's bytes; raises kg.reason.ReasoningError if ``inferred`` cannot be computed."""
+        path = self.path(name)
+        if path.exists():
+            return path.read_bytes()
+        with self._lock:
+            if path.exists():
+                return path.read_bytes()
+            data = export(name, self.source)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+            return data
+
+    def write_all(self) -> list[str]:
+        """Write every dump that is not there yet; the names written or found."""
+        from ..reason import ReasoningError
+        done = []
+        for f in DUMP_FORMATS:
+            try:
+                self.get(f.name)
+                done.append(f.name)
+            except ReasoningError:
+                continue
+        return done
+
+    def catalog(self) -> list[Dump]:
+        """Each dump with its size: the ones written so far (sizes unknown until written)."""
+        out = []
+        for f in DUMP_FORMATS:
+            p = self.path(f.name)
+            size = p.stat().st_size if p.exists() else -1
+            out.append(Dump(f.name, f.filename, f.media_type, f.content_type, f.suffix, size, f.kind, f.title))
+        return out
+
+
+def cache() -> DumpCache:
+    state = current_app.extensions["kg"]
+    if getattr(state, "dumps", None) is None:
+        state.dumps = DumpCache(state.store, current_app.config.get("DUMPS_DIR"))
+    return state.dumps
+
+
+LISTING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Dumps: deepseek-kg</title>
+<link rel="alternate" type="application/json" href="{{ request.base_url }}?format=json"></head>
+<body><main><h1>Dumps</h1>
+<p>The whole graph in each format, deterministic (same data, same bytes). Licences: see the
+<a href="/dataset">dataset page</a>. This list <a href="?format=json">as JSON</a>.</p>
+<table><thead><tr><th scope="col">File</th><th scope="col">What</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead><tbody>
+{% for d in dumps %}<tr><td><a href="{{ d.filename }}">{{ d.filename }}</a></td><td>{{ d.title }}</td>
+<td><code>{{ d.media_type }}</code></td><td>{{ '{:,} bytes'.format(d.size) if d.size >= 0 else 'written on first download' }}</td></tr>{% endfor %}
+</tbody></table></main></body></html>"""
+
+
+@bp.route("/dumps/")
+def listing():
+    dumps = cache().catalog()
+    wants_json = request.args.get("format") == "json" or (
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json")
+    if wants_json:
+        return {"dumps": [{"file": d.filename, "url": request.host_url + "dumps/" + d.filename,
+                           "format": d.name, "media_type": d.media_type,
+                           "bytes": d.size if d.size >= 0 else None, "title": d.title} for d in dumps]}
+    resp = Response(render_template_string(LISTING, dumps=dumps), content_type="text/html; charset=utf-8")
+    resp.headers["Link"] = '<?format=json>; rel="alternate"; type="application/json"'
+    return resp
+
+
+@bp.route("/dumps/<filename>")
+def dump(filename: str):
+    from ..reason import ReasoningError
+    name = DUMP_NAMES.get(filename)
+    if name is None or FORMATS[name].kind == "context":
+        raise NotFound(f"no dump called {filename!r}: see /dumps/ for the list")
+    c = cache()
+    etag = f"{c.digest}-{name}"
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304)
+    else:
+        try:
+            body = c.get(name)
+        except ReasoningError as exc:
+            return Response(f"503 Service Unavailable: the {filename} dump cannot be made here: {exc}\n",
+                            status=503, content_type="text/plain; charset=utf-8")
+        resp = Response(body, content_type=FORMATS[name].content_type)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.route("/context.jsonld")
+def context():
+    resp = Response(context_bytes(), content_type="application/ld+json; charset=utf-8")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+__all__ = ["bp", "DumpCache", "DUMP_FORMATS", "cache"]
