@@ -29,6 +29,38 @@ class ReasoningResult:
     error: str | None = None
 
 
+class ReasoningError(Exception):
+    """HermiT could not run, or found ontology + data inconsistent; str() is one line."""
+
+
+class _Inconsistent(Exception):
+    pass
+
+
+def _hermit(g: Graph):
+    """Load ``g`` into a fresh owlready2 World (as N-Triples: owlready2 reads no Turtle) and run
+    HermiT; the caller closes the returned World. Raises _Inconsistent, or ReasoningError when
+    HermiT cannot run (no Java)."""
+    import owlready2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nt"
+        g.serialize(path, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        onto = world.get_ontology(path.as_uri()).load(format="ntriples")
+        try:
+            with onto:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
+                                               ignore_unsupported_datatypes=True)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            world.close()
+            raise _Inconsistent() from None
+        except owlready2.base.OwlReadyJavaError as exc:  # Java missing or HermiT crashed
+            world.close()
+            raise ReasoningError(f"HermiT could not run: {str(exc).splitlines()[0]}") from None
+    return world
+
+
 def for_reasoner(g: Graph) -> Graph:
     """``g`` without the text anchors and the stored text: nearly 900 selector and span nodes
     that no class axiom constrains (oa: classes are in no disjointness), which made HermiT take
@@ -52,19 +84,13 @@ def reason(graph: Graph | None = None, *, infer_types: bool = False) -> Reasonin
 
     g = for_reasoner(graph if graph is not None else load_graph())
     asserted = {(str(s), str(o)) for s, o in g.subject_objects(RDF.type) if isinstance(o, URIRef)}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "graph.nt"
-        g.serialize(path, format="nt", encoding="utf-8")
-        world = owlready2.World()
-        onto = world.get_ontology(path.as_uri()).load(format="ntriples")
-        try:
-            with onto:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                               ignore_unsupported_datatypes=True)
-        except owlready2.OwlReadyInconsistentOntologyError:
-            return ReasoningResult(consistent=False, clashes=disjointness_clashes(g))
-        except owlready2.base.OwlReadyJavaError as exc:  # Java missing or HermiT crashed
-            return ReasoningResult(consistent=False, error=f"HermiT could not run: {str(exc).splitlines()[0]}")
+    try:
+        world = _hermit(g)
+    except _Inconsistent:
+        return ReasoningResult(consistent=False, clashes=disjointness_clashes(g))
+    except ReasoningError as exc:
+        return ReasoningResult(consistent=False, error=str(exc))
+    try:
         unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing)
         inferred = []
         if infer_types:
@@ -73,6 +99,7 @@ def reason(graph: Graph | None = None, *, infer_types: bool = False) -> Reasonin
                     iri = getattr(cls, "iri", None)
                     if iri and (ind.iri, iri) not in asserted:
                         inferred.append((ind.iri, iri))
+    finally:
         world.close()
     return ReasoningResult(consistent=True, unsatisfiable=unsat, inferred_types=sorted(inferred))
 
@@ -108,10 +135,6 @@ def disjointness_clashes(g: Graph) -> list[str]:
     return sorted(out)
 
 
-class ReasoningError(Exception):
-    """HermiT could not run, or found ontology + data inconsistent; str() is one line."""
-
-
 _META = (str(OWL), str(RDFS), str(RDF))
 
 
@@ -128,31 +151,19 @@ def entailed_types(graph: Graph | None = None) -> set[tuple[URIRef, URIRef]]:
     owlready2 only treats declared ``owl:NamedIndividual``s as individuals, so every typed IRI
     is declared one in the copy handed to HermiT. Blank nodes get no inferred types.
     """
-    import owlready2
-
     g = graph if graph is not None else load_graph()
     inds = _individuals(g)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "graph.nt"
-        copy = Graph()
-        for t in g:
-            copy.add(t)
-        for s in inds:
-            copy.add((s, RDF.type, OWL.NamedIndividual))
-        copy.serialize(path, format="nt", encoding="utf-8")
-        world = owlready2.World()
-        onto = world.get_ontology(path.as_uri()).load(format="ntriples")
-        try:
-            with onto:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                               ignore_unsupported_datatypes=True)
-        except owlready2.OwlReadyInconsistentOntologyError:
-            world.close()
-            clashes = disjointness_clashes(g)
-            raise ReasoningError("ontology + data are inconsistent" + (f": {clashes[0]}" if clashes else "")) from None
-        except owlready2.base.OwlReadyJavaError as exc:
-            world.close()
-            raise ReasoningError(f"HermiT could not run: {str(exc).splitlines()[0]}") from None
+    copy = Graph()
+    for t in g:
+        copy.add(t)
+    for s in inds:
+        copy.add((s, RDF.type, OWL.NamedIndividual))
+    try:
+        world = _hermit(copy)
+    except _Inconsistent:
+        clashes = disjointness_clashes(g)
+        raise ReasoningError("ontology + data are inconsistent" + (f": {clashes[0]}" if clashes else "")) from None
+    try:
         out = set()
         wanted = {str(i) for i in inds}
         for ind in world.individuals():
@@ -162,6 +173,7 @@ def entailed_types(graph: Graph | None = None) -> set[tuple[URIRef, URIRef]]:
                 iri = getattr(cls, "iri", None)
                 if isinstance(iri, str) and iri != str(OWL.Thing):
                     out.add((URIRef(ind.iri), URIRef(iri)))
+    finally:
         world.close()
     return out
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..export import FORMATS, export
+from ._output import write_output
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,15 +22,4 @@ def run(args: argparse.Namespace) -> int:
     except ReasoningError as exc:
         print(f"kg export: {exc}", file=sys.stderr)
         return 2
-    if args.out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return 0
-    try:
-        args.out.write_bytes(data)
-    except OSError as exc:
-        print(f"kg export: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    f = FORMATS[args.format]
-    print(f"wrote {args.out} ({len(data)} bytes, {f.media_type})", file=sys.stderr)
-    return 0
+    return write_output(data, args.out, prog="kg export", what=FORMATS[args.format].media_type)

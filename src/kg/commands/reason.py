@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..reason import reason
+from ._output import write_output
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,17 +26,7 @@ def _materialize(args: argparse.Namespace) -> int:
     except ReasoningError as exc:
         print(f"kg reason: {exc}", file=sys.stderr)
         return 2 if "could not run" in str(exc) else 1
-    if args.out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return 0
-    try:
-        args.out.write_bytes(data)
-    except OSError as exc:
-        print(f"kg reason: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
-    return 0
+    return write_output(data, args.out, prog="kg reason")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -58,13 +58,14 @@ def by_name(value: str, kinds: tuple[str, ...]) -> Format | None:
     return None
 
 
-def negotiate(accept: MIMEAccept, kinds: tuple[str, ...]) -> Format | None:
-    """The best format of the given kinds for this Accept header; None means 406.
+def negotiate(accept: MIMEAccept, kinds: tuple[str, ...], offered: list[Format] | None = None) -> Format | None:
+    """The best format of the given kinds (or of ``offered``, in preference order) for this Accept
+    header; None means 406.
 
     No Accept header means */*. Exact media types are offered before aliases, so
     ``application/json`` only matters when nothing more specific is acceptable.
     """
-    offered = [f for f in FORMATS if f.kind in kinds]
+    offered = offered if offered is not None else [f for f in FORMATS if f.kind in kinds]
     if not accept:
         return offered[0] if offered else None
     table: dict[str, Format] = {}

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, current_app, make_response, render_template_string, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
-from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
 
 from . import conneg, limits
 from .executor import PoolBusy, QueryTimeout

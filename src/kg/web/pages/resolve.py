@@ -29,19 +29,10 @@ def choose() -> conneg.Format:
         if f is None or f.name not in OFFERED:
             raise NotAcceptable(f"format={param!r} is not offered; use one of {', '.join(OFFERED)}")
         return f
-    accept = request.accept_mimetypes
-    if not accept:
-        return _FORMATS[0]
-    table: dict[str, conneg.Format] = {}
-    for f in _FORMATS:
-        table.setdefault(f.media_type, f)
-    for f in _FORMATS:
-        for a in f.aliases:
-            table.setdefault(a, f)
-    best = accept.best_match(list(table))
+    best = conneg.negotiate(request.accept_mimetypes, (), _FORMATS)
     if best is None:
         raise NotAcceptable("offered: " + ", ".join(f.media_type for f in _FORMATS) + " (or use ?format=)")
-    return table[best]
+    return best
 
 
 def twins(slug: str) -> list[tuple[str, str, str]]:
