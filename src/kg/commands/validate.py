@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from ..load import load_graph, parse_file
@@ -26,7 +27,11 @@ def run(args: argparse.Namespace) -> int:
             parse_file(f, g)
     else:
         g = load_graph()
+    started = time.perf_counter()
+    print(f"Validating {len(g):,} triples against the SHACL shapes (a few seconds) ...",
+          file=sys.stderr, flush=True)
     report = validate(g, shapes=args.shapes)
+    print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if args.format == "json":
         print(report.json())
     elif args.format == "turtle":
