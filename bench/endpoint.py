@@ -194,7 +194,7 @@ def throughput(duration: int, connections: int, workdir: Path) -> None:
     queries = mix()
     data_args, data_env = bundled_data_args()
     py = sys.executable
-    kg = [py, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2"]
+    kg = [py, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup"]  # dumps are not what is measured
     servers = [
         ("kg endpoint (2 sync workers, worker watchdog, result cache)", kg, None),
         ("kg endpoint, result cache off", kg + ["--result-cache-mb", "0"], None),
@@ -267,7 +267,7 @@ for name, q in QUERIES.items():
 print(json.dumps(out))
 """
         res = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-        srv = Server(f"synthetic {n}", [sys.executable, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2",
+        srv = Server(f"synthetic {n}", [sys.executable, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup",
                                          "--data", f"{path}=https://w3id.org/deepseek-kg/graph/synthetic",
                                          "--query-timeout", "30", "--result-cache-mb", "0"])
         http = {}
