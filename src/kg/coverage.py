@@ -47,8 +47,9 @@ def coverage(g: Graph, document: URIRef = DS.essay) -> Coverage:
         raise ValueError(f"{document} has no dsk:fullText in the graph")
     spans = anchors(g, document)
     anchored, unanchored = [], []
-    for s in sentences(str(text)):
+    all_sentences = sentences(str(text))
+    for s in all_sentences:
         nodes = sorted({node for a, b, node in spans
                         if min(b, s.end) - max(a, s.start) >= min(b - a, s.end - s.start) / 2})
         (anchored.append((s, nodes)) if nodes else unanchored.append(s))
-    return Coverage(sentences(str(text)), anchored, unanchored)
+    return Coverage(all_sentences, anchored, unanchored)

@@ -5,13 +5,20 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from .namespaces import PREFIXES
 from .sources import SourceFile, default_sources
 
-_FORMATS = {".ttl": "turtle", ".nt": "nt", ".owl": "xml", ".rdf": "xml", ".jsonld": "json-ld",
-            ".trig": "trig", ".nq": "nquads"}
+#: file suffix -> (rdflib parser name, pyoxigraph format): the one table of RDF file types
+RDF_FILE_FORMATS = {
+    ".ttl": ("turtle", ox.RdfFormat.TURTLE), ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
+    ".owl": ("xml", ox.RdfFormat.RDF_XML), ".rdf": ("xml", ox.RdfFormat.RDF_XML),
+    ".xml": ("xml", ox.RdfFormat.RDF_XML), ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
+    ".trig": ("trig", ox.RdfFormat.TRIG), ".nq": ("nquads", ox.RdfFormat.N_QUADS),
+    ".n3": ("n3", ox.RdfFormat.N3),
+}
 
 
 class LoadError(Exception):
@@ -31,7 +38,7 @@ def parse_file(path: Path | str, graph: Graph | None = None) -> Graph:
     g = bind_prefixes(graph if graph is not None else Graph())
     if not path.is_file():
         raise LoadError(f"{path}: file not found")
-    fmt = _FORMATS.get(path.suffix.lower())
+    fmt = RDF_FILE_FORMATS.get(path.suffix.lower(), (None,))[0]
     if fmt is None:
         raise LoadError(f"{path}: unknown RDF file type {path.suffix!r}")
     try:
@@ -75,4 +82,4 @@ def load_graph(sources: Iterable[SourceFile] | None = None, *, include_shapes: b
     return g
 
 
-__all__ = ["LoadError", "bind_prefixes", "parse_file", "load_dataset", "load_graph"]
+__all__ = ["LoadError", "RDF_FILE_FORMATS", "bind_prefixes", "parse_file", "load_dataset", "load_graph"]

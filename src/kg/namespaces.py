@@ -27,7 +27,15 @@ PREFIXES = {
     "dcterms": Namespace("http://purl.org/dc/terms/"),
     "foaf": Namespace("http://xmlns.com/foaf/0.1/"),
     "sh": Namespace("http://www.w3.org/ns/shacl#"),
+    "dcat": Namespace("http://www.w3.org/ns/dcat#"),
 }
 
+
+def curie(iri: str) -> str:
+    """``iri`` as a prefixed name under the longest matching prefix of PREFIXES, else unchanged."""
+    best = max(((p, str(ns)) for p, ns in PREFIXES.items() if iri.startswith(str(ns))),
+               key=lambda pn: len(pn[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
+
 __all__ = ["BASE", "DSK", "DS", "GRAPH", "OA", "PROV", "SCHEMA", "SEM", "TIME", "ORG",
-           "VOID", "SD", "PREFIXES"]
+           "VOID", "SD", "PREFIXES", "curie"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from .namespaces import PREFIXES
+from .namespaces import curie
 from .sources import QUERIES_DIR
 
 __all__ = ["NamedQuery", "named_queries", "compact"]
@@ -54,9 +54,8 @@ def compact(term) -> str | None:
         return None
     if isinstance(term, URIRef) or type(term).__name__ == "NamedNode":
         iri = str(term) if isinstance(term, URIRef) else term.value
-        best = max(((p, str(ns)) for p, ns in PREFIXES.items() if iri.startswith(str(ns))),
-                   key=lambda pn: len(pn[1]), default=None)
-        return f"{best[0]}:{iri[len(best[1]):]}" if best else f"<{iri}>"
+        short = curie(iri)
+        return short if short != iri else f"<{iri}>"
     if isinstance(term, Literal):
         lexical, datatype = str(term), str(term.datatype or "")
     elif type(term).__name__ == "Literal":  # pyoxigraph

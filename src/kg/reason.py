@@ -151,7 +151,7 @@ def entailed_types(graph: Graph | None = None) -> set[tuple[URIRef, URIRef]]:
     owlready2 only treats declared ``owl:NamedIndividual``s as individuals, so every typed IRI
     is declared one in the copy handed to HermiT. Blank nodes get no inferred types.
     """
-    g = graph if graph is not None else load_graph()
+    g = for_reasoner(graph if graph is not None else load_graph())  # anchors carry no entailments
     inds = _individuals(g)
     copy = Graph()
     for t in g:

@@ -26,15 +26,11 @@ from typing import Iterable, Protocol, Sequence
 
 import pyoxigraph as ox
 
-from .load import LoadError
+from .load import RDF_FILE_FORMATS, LoadError
 from .sources import SourceFile, default_sources
 
 #: file suffix -> pyoxigraph format (quad formats carry their own graphs)
-RDF_SUFFIXES = {
-    ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD,
-    ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS, ".n3": ox.RdfFormat.N3,
-}
+RDF_SUFFIXES = {suffix: fmt for suffix, (_, fmt) in RDF_FILE_FORMATS.items()}
 QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
 
 

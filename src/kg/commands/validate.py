@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ..load import load_graph, parse_file
-from ..sources import default_sources
+from ..sources import DATA_FILE, default_sources
 from ..validate import validate
 
 
@@ -21,8 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.data:  # the given files, with the ontology and stored text they rely on
-        g = load_graph([src for src in default_sources() if src.path.name != "deepseek.ttl" or
-                        src.path.parent.name == "ontology"])
+        g = load_graph([src for src in default_sources() if src.path != DATA_FILE])
         for f in args.data:
             parse_file(f, g)
     else:

@@ -14,8 +14,8 @@ from .source import Source, canonical_triples
 __all__ = ["turtle", "ntriples", "rdfxml", "nquads", "trig", "ontology_turtle", "ontology_rdfxml",
            "inferred_turtle", "PREFIX_MAP"]
 
-#: prefixes written into Turtle, TriG and RDF/XML (PREFIXES plus DCAT, which the data uses)
-PREFIX_MAP = {**{k: str(v) for k, v in PREFIXES.items()}, "dcat": "http://www.w3.org/ns/dcat#"}
+#: prefixes written into Turtle, TriG and RDF/XML
+PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()}
 
 
 def _write(triples, fmt: ox.RdfFormat) -> bytes:

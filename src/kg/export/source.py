@@ -13,19 +13,12 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import ConjunctiveGraph
 
 from ..canonical import canonical_quads, canonical_triples, to_ox_term
-from ..load import load_dataset, parse_file
-from ..namespaces import PREFIXES
+from ..load import bind_prefixes, load_dataset, parse_file
 from ..sources import ONTOLOGY_FILE, ONTOLOGY_GRAPH, SHAPES_GRAPH
 
 __all__ = ["Source", "as_source", "canonical_triples"]
 
 DEFAULT_GRAPH = ""  # key of triples that belong to no named graph
-
-
-def _bound(g: Graph) -> Graph:
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns, override=True)
-    return g
 
 
 class Source:
@@ -38,7 +31,7 @@ class Source:
     @cached_property
     def union(self) -> Graph:
         """The knowledge graph: every named graph except the SHACL shapes."""
-        g = _bound(Graph())
+        g = bind_prefixes(Graph())
         for name, part in self.graphs.items():
             if name != SHAPES_GRAPH:
                 for t in part:
@@ -51,7 +44,7 @@ class Source:
         if self._ontology is not None:
             return self._ontology
         if ONTOLOGY_GRAPH in self.graphs:
-            return _bound(self.graphs[ONTOLOGY_GRAPH])
+            return bind_prefixes(self.graphs[ONTOLOGY_GRAPH])
         return parse_file(ONTOLOGY_FILE)
 
     @cached_property

@@ -44,6 +44,7 @@ class EndpointState:
         self.version = hashlib.blake2b(f"{store.loaded_at}:{self.quads}".encode(), digest_size=8).hexdigest()
         self.stats = None
         self.sd_cache: dict = {}
+        self.dumps = None  # kg.web.dumps.DumpCache, made on first need
         self.cache = ResultCache(int(config["RESULT_CACHE_MB"]) << 20)
         self.pool = self.watchdog = None
         if self.timeout > 0:

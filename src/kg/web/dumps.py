@@ -92,7 +92,7 @@ class DumpCache:
 
 def cache() -> DumpCache:
     state = current_app.extensions["kg"]
-    if getattr(state, "dumps", None) is None:
+    if state.dumps is None:
         state.dumps = DumpCache(state.store, current_app.config.get("DUMPS_DIR"))
     return state.dumps
 

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ...namespaces import BASE, DS, DSK, PREFIXES
+from ...namespaces import BASE, DS, DSK, PREFIXES, curie
 from ...text import Span, paragraphs
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -68,12 +68,6 @@ def fold(s: str) -> str:
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c))
     return " ".join(s.casefold().replace("’", "'").split())
-
-
-def curie(iri: str) -> str:
-    best = max(((p, str(ns)) for p, ns in PREFIXES.items() if iri.startswith(str(ns))),
-               key=lambda pn: len(pn[1]), default=None)
-    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
 
 
 def local_name(iri: str) -> str:
