@@ -93,3 +93,43 @@ def test_negotiate_without_accept_gives_the_default():
     assert negotiate(parse_accept_header("", MIMEAccept), ("results",)).name == "json"
     assert negotiate(parse_accept_header("", MIMEAccept), ("graph",)).name == "turtle"
     assert negotiate(parse_accept_header("text/html;q=0.1, text/turtle", MIMEAccept), ("graph", "page")).name == "turtle"
+
+
+# -- the on-disk store (kg load --to DIR; kg serve --store DIR) -----------------------------------
+def test_on_disk_store_matches_memory(fixture_sources, tmp_path):
+    from kg.store import OnDiskStore, open_store
+    disk = OnDiskStore.write(tmp_path / "db", fixture_sources)
+    mem = OxigraphStore.from_sources(fixture_sources)
+    assert isinstance(open_store(tmp_path / "db"), OnDiskStore)
+    assert disk.named_graphs() == mem.named_graphs() and disk.triple_count() == mem.triple_count()
+    assert len(disk.dump().splitlines()) == len(mem.dump().splitlines()) == 19
+    q = "SELECT ?s ?o { ?s <http://example.org/knows> ?o } ORDER BY ?s"
+    assert [tuple(r) for r in disk.query(q)] == [tuple(r) for r in mem.query(q)]
+
+
+def test_on_disk_store_reopens_after_fork(fixture_sources, tmp_path):
+    import os
+    from kg.store import OnDiskStore
+    disk = OnDiskStore.write(tmp_path / "db", fixture_sources)
+    parent = disk.store
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        os.write(w, str((disk.store is not parent, disk.triple_count())).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(r, 100).decode() == "(True, 19)"
+
+
+def test_on_disk_store_refuses_to_clobber(fixture_sources, tmp_path):
+    from kg.store import OnDiskStore, open_store
+    OnDiskStore.write(tmp_path / "db", fixture_sources)
+    with pytest.raises(LoadError, match="--replace"):
+        OnDiskStore.write(tmp_path / "db", fixture_sources)
+    assert OnDiskStore.write(tmp_path / "db", fixture_sources[:1], replace=True).triple_count() == 11
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(LoadError, match="not an on-disk store"):
+        OnDiskStore.write(tmp_path / "other", fixture_sources, replace=True)
+    with pytest.raises(LoadError, match="kg load --to"):
+        open_store(tmp_path / "nowhere")

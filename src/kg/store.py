@@ -1,4 +1,9 @@
-"""The query store: a small interface and the embedded in-memory pyoxigraph implementation.
+"""The query store: a small interface and its implementations, chosen by ``open_store(spec)``.
+
+- ``None`` / ``"memory"``: the embedded in-memory pyoxigraph store, loaded from the source files;
+- a directory: an on-disk pyoxigraph (RocksDB) store written by ``kg load --to DIR``, opened
+  read-only by each process that queries it;
+- an ``http(s)://`` URL: a remote SPARQL engine (``kg.remote.RemoteStore``), standard protocols only.
 
 rdflib parses, serialises and validates; queries are answered by pyoxigraph (10-100x faster,
 see shared/FACTS.md). The interface is what the web layer needs and no more, so an on-disk
@@ -19,6 +24,7 @@ True
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +71,9 @@ class OxigraphStore:
     def from_sources(cls, sources: Iterable[SourceFile] | None = None, *,
                      skip_missing: bool = False) -> "OxigraphStore":
         """Load each source file into its named graph (quad files keep their own graphs)."""
-        self = cls()
+        return cls()._load(sources, skip_missing=skip_missing)
+
+    def _load(self, sources: Iterable[SourceFile] | None = None, *, skip_missing: bool = False):
         t0 = time.perf_counter()
         for src in default_sources() if sources is None else sources:
             path = Path(src.path)
@@ -117,8 +125,74 @@ class OxigraphStore:
         return self.store.dump(format=format)
 
 
+class OnDiskStore(OxigraphStore):
+    """A pyoxigraph RocksDB store on disk, opened read-only, once per process.
+
+    RocksDB handles must not cross a fork, and gunicorn forks its workers after loading the
+    app: so the handle is (re)opened lazily in whichever process first uses it. Opening
+    read-only while another process writes is undefined behaviour in RocksDB, so the
+    directory is only ever written by ``kg load --to DIR`` while nothing serves it.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not (self.path / "CURRENT").is_file():
+            raise LoadError(f"{self.path}: not an on-disk store (write one with: kg load --to {self.path})")
+        self._pid, self._store = None, None
+        self.sources, self.load_seconds = [], 0.0
+        self.loaded_at = max(f.stat().st_mtime for f in self.path.iterdir())
+
+    @property
+    def store(self) -> ox.Store:  # type: ignore[override]
+        if self._pid != os.getpid():
+            try:
+                self._store, self._pid = ox.Store.read_only(str(self.path)), os.getpid()
+            except OSError as exc:
+                raise LoadError(f"{self.path}: cannot open the store ({exc})") from None
+        return self._store
+
+    @classmethod
+    def write(cls, path: str | Path, sources: Iterable[SourceFile] | None = None, *,
+              replace: bool = False) -> "OnDiskStore":
+        """Bulk-load the source files into a new on-disk store at ``path`` (the ``kg load --to DIR`` step).
+
+        With ``replace``, an existing store directory is removed first, so loading twice gives the
+        same store (idempotent); without it, an existing non-empty directory is refused.
+        """
+        import shutil
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            if not replace:
+                raise LoadError(f"{path}: already exists; pass --replace to load it afresh")
+            if not (path / "CURRENT").is_file():
+                raise LoadError(f"{path}: exists and is not an on-disk store; refusing to delete it")
+            shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+        target = OxigraphStore(store=ox.Store(str(path)))
+        try:
+            target._load(sources)
+            target.store.optimize()
+            target.store.flush()
+        finally:
+            del target  # close the read-write handle before anyone opens it read-only
+        import gc
+        gc.collect()
+        return cls(path)
+
+
+def open_store(spec: str | Path | None = None, *, sources: Iterable[SourceFile] | None = None, **options) -> Store:
+    """The store named by ``spec`` (see the module docstring); ``options`` go to a remote store."""
+    text = str(spec) if spec is not None else "memory"
+    if text == "memory":
+        return OxigraphStore.from_sources(sources)
+    if text.startswith(("http://", "https://")):
+        from .remote import RemoteStore
+        return RemoteStore(text, **options)
+    return OnDiskStore(text)
+
+
 def load_store(sources: Iterable[SourceFile] | None = None, **kw) -> OxigraphStore:
     return OxigraphStore.from_sources(sources, **kw)
 
 
-__all__ = ["Dataset", "Store", "OxigraphStore", "load_store", "RDF_SUFFIXES"]
+__all__ = ["Dataset", "Store", "OxigraphStore", "OnDiskStore", "open_store", "load_store", "RDF_SUFFIXES"]

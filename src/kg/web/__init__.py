@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.http import http_date
 
 from ..sources import SourceFile
-from ..store import OxigraphStore, Store
+from ..store import OxigraphStore, Store, open_store
 from . import http, limits
 from .execute import execute
 from .executor import QueryPool, WorkerWatchdog
@@ -24,7 +24,9 @@ from .fastpath import ResponseCache
 
 DEFAULTS = {**limits.DEFAULTS, **http.CORS_DEFAULTS,
             "SOURCES": None,               # None: kg.sources.default_sources(); else "path[=graph]" items
-            "STORE": None,                 # a ready Store (tests, bench); wins over SOURCES
+            "STORE": None,                 # a ready Store (tests, bench), or a spec for kg.store.open_store:
+                                           # "memory" (default), an on-disk store's directory, an http(s) URL
+            "STORE_OPTIONS": {},           # keyword arguments for a remote store (kg.remote.RemoteStore)
             "RESULT_CACHE_MB": 32,
             "QUERY_ISOLATION": "process",  # "process": killable query processes; "worker": in a gunicorn
                                            # sync worker, ended on overrun (serving.py picks it for --threads 1)         # finished answers kept per worker process (0: none)
@@ -132,7 +134,9 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
         app.config.update(config)
     if app.config["ALLOW_UPDATE"]:
         raise ValueError("ALLOW_UPDATE: the write path is not built yet; the endpoint is read-only")
-    store = app.config["STORE"] or OxigraphStore.from_sources(parse_sources(app.config["SOURCES"]))
+    store = app.config["STORE"]
+    if store is None or isinstance(store, (str, Path)):
+        store = open_store(store, sources=parse_sources(app.config["SOURCES"]), **app.config["STORE_OPTIONS"])
     app.extensions["kg"] = EndpointState(store, app.config)
     http.install(app)
     from .sparql import bp as sparql_bp

@@ -32,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="MB of finished answers kept per worker; 0 turns the cache off (KG_RESULT_CACHE_MB)")
     p.add_argument("--data", action="append", metavar="PATH[=GRAPH]",
                    help="serve these files instead of the bundled sources (repeatable; KG_SOURCES, comma-separated)")
+    p.add_argument("--store", default=_env("STORE", "memory"), metavar="SPEC",
+                   help="what to serve: 'memory' (load the source files; default), the directory of an on-disk "
+                        "store written by `kg load --to DIR`, or the SPARQL endpoint URL of a remote engine (KG_STORE)")
     p.add_argument("--service-allow", action="append", metavar="IRI_PREFIX",
                    help="allow SERVICE calls to endpoints under this IRI prefix (repeatable)")
     p.add_argument("--cors-origins", default=_env("CORS_ORIGINS", "*"),
@@ -66,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
               "QUERY_ISOLATION": "worker" if args.threads <= 1 else "process"}
     if args.data:
         config["SOURCES"] = args.data
+    if args.store != "memory":
+        config["STORE"] = args.store
     if args.service_allow:
         config["SERVICE_ALLOWLIST"] = args.service_allow
     app = create_app(config, from_env=True)
