@@ -16,13 +16,17 @@ from flask import Flask
 from werkzeug.http import http_date
 
 from ..sources import SourceFile
+from ..curated import CuratedStore
+from ..namespaces import GRAPH
 from ..store import OxigraphStore, Store, open_store
 from . import http, limits
 from .execute import execute
 from .executor import QueryPool, WorkerWatchdog
 from .fastpath import ResponseCache
+from .writes import WRITE_DEFAULTS
 
-DEFAULTS = {**limits.DEFAULTS, **http.CORS_DEFAULTS,
+DEFAULTS = {**limits.DEFAULTS, **http.CORS_DEFAULTS, **WRITE_DEFAULTS,
+            "READ_TOKEN_REQUIRED": False,  # True: every request needs a token (read role or better)
             "SOURCES": None,               # None: kg.sources.default_sources(); else "path[=graph]" items
             "STORE": None,                 # a ready Store (tests, bench), or a spec for kg.store.open_store:
                                            # "memory" (default), an on-disk store's directory, an http(s) URL
@@ -40,20 +44,31 @@ class EndpointState:
         self.store = store
         self.timeout = float(config["QUERY_TIMEOUT"])
         self.max_rows = int(config["MAX_ROWS"])
-        self.loaded_at = store.loaded_at
-        self.last_modified = http_date(int(store.loaded_at))
-        self.quads = store.triple_count()
-        self.version = hashlib.blake2b(f"{store.loaded_at}:{self.quads}".encode(), digest_size=8).hexdigest()
-        self.stats = None
-        self.sd_cache: dict = {}
-        self.dumps = None  # kg.web.dumps.DumpCache, made on first need
         self.cache = ResultCache(int(config["RESULT_CACHE_MB"]) << 20)
+        self.refresh()
         self.pool = self.watchdog = None
         if self.timeout > 0:
-            self.pool = QueryPool(lambda job: execute(store, job), config["QUERY_PROCESSES"], self.timeout)
+            self.pool = QueryPool(lambda job: execute(_synced(store), job), config["QUERY_PROCESSES"], self.timeout)
             atexit.register(self.pool.close)
             if config["QUERY_ISOLATION"] == "worker":
                 self.watchdog = WorkerWatchdog(self.timeout)
+
+    def refresh(self, app=None) -> None:
+        """(Re)derive what depends on the store's content: after start-up and after each change."""
+        store = self.store
+        self.loaded_at = store.loaded_at
+        self.last_modified = http_date(int(store.loaded_at))
+        self.quads = store.triple_count()
+        self.version = hashlib.blake2b(f"{store.loaded_at}:{getattr(store, 'seq', 0)}:{self.quads}".encode(),
+                                       digest_size=8).hexdigest()
+        self.stats = None
+        self.sd_cache: dict = {}
+        self.dumps = None  # kg.web.dumps.DumpCache, made on first need
+        self.cache.clear()
+        if app is not None:
+            app.extensions.pop("kg_pages", None)  # the pages' catalog
+            if app.extensions.get("kg_response_cache") is not None:
+                app.extensions["kg_response_cache"].clear()
 
     def run(self, job: dict, sock=None, cors_origin: str | None = None):
         """Run a query job under the time limit (see executor.py for the two ways)."""
@@ -77,6 +92,14 @@ class EndpointState:
             self.pool.close()
 
 
+def _synced(store):
+    """The store, caught up with any changes written since (a query process forked before them)."""
+    sync = getattr(store, "sync", None)
+    if sync is not None:
+        sync()
+    return store
+
+
 class ResultCache:
     """Finished answers by ETag, least recently used out first, bounded in bytes (per process).
 
@@ -86,6 +109,11 @@ class ResultCache:
     def __init__(self, max_bytes: int):
         self.max_bytes, self.size, self.items = max_bytes, 0, OrderedDict()
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
 
     def get(self, key: str):
         with self.lock:
@@ -132,10 +160,11 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
         app.config.from_prefixed_env("KG")
     if config:
         app.config.update(config)
-    if app.config["ALLOW_UPDATE"]:
-        raise ValueError("ALLOW_UPDATE: the write path is not built yet; the endpoint is read-only")
+    writes = bool(app.config["ALLOW_UPDATE"])
     store = app.config["STORE"]
-    if store is None or isinstance(store, (str, Path)):
+    if writes and not isinstance(store, CuratedStore):
+        store = _curated_store(app.config)
+    elif store is None or isinstance(store, (str, Path)):
         store = open_store(store, sources=parse_sources(app.config["SOURCES"]), **app.config["STORE_OPTIONS"])
     app.extensions["kg"] = EndpointState(store, app.config)
     http.install(app)
@@ -145,9 +174,29 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     app.register_blueprint(dumps_bp)
     from .pages import bp as pages_bp  # linked-data pages, the home page, the query UI
     app.register_blueprint(pages_bp)
-    if app.config["RESULT_CACHE_MB"]:
-        app.wsgi_app = ResponseCache(app.wsgi_app, int(app.config["RESULT_CACHE_MB"]) << 20)
+    if writes or app.config["READ_TOKEN_REQUIRED"]:
+        from . import writes as write_path
+        write_path.install(app)
+    if app.config["RESULT_CACHE_MB"] and not app.config["READ_TOKEN_REQUIRED"]:
+        app.wsgi_app = app.extensions["kg_response_cache"] = ResponseCache(
+            app.wsgi_app, int(app.config["RESULT_CACHE_MB"]) << 20)
+    if writes:
+        app.wsgi_app = write_path.SyncMiddleware(app.wsgi_app, app)
     return app
+
+
+def _curated_store(config) -> CuratedStore:
+    """The durable, writable store ALLOW_UPDATE needs: its state directory and tokens must be set."""
+    missing = [k for k in ("STATE_DIR", "TOKENS") if not config.get(k)]
+    if missing:
+        raise ValueError(f"ALLOW_UPDATE needs {' and '.join(missing)}: a state directory for the journal "
+                         "(--state-dir) and a tokens file (--tokens; make one with `kg token add NAME`)")
+    if config["STORE"] is not None:
+        raise ValueError("ALLOW_UPDATE serves the in-memory store kept in STATE_DIR; it cannot write to "
+                         f"the store {config['STORE']!r}")
+    return CuratedStore(config["STATE_DIR"], parse_sources(config["SOURCES"]),
+                        writable_prefix=config["WRITABLE_GRAPHS"] or str(GRAPH),
+                        allow_default_graph=bool(config["WRITE_DEFAULT_GRAPH"]))
 
 
 __all__ = ["create_app", "EndpointState", "parse_sources", "DEFAULTS"]

@@ -1,7 +1,7 @@
 """A response cache in front of Flask for repeated GET requests (what a caching proxy would do).
 
-The store is read-only while served, so the same GET (same URL, same negotiation headers)
-gets the same bytes until restart. Hits skip Flask, the query and the serialisers. Only
+The same GET (same URL, same negotiation headers) gets the same bytes until the graph changes:
+a restart, or (with the write path on) a change, after which the cache is cleared. Hits skip Flask, the query and the serialisers. Only
 answers that carry an ETag (query results, the service description, dumps) are kept;
 conditional requests and everything else go through the app as usual.
 """
@@ -21,6 +21,12 @@ class ResponseCache:
         self.items: OrderedDict = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every answer (the graph changed: see kg.web.writes.SyncMiddleware)."""
+        with self.lock:
+            self.items.clear()
+            self.size = 0
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in _PATHS

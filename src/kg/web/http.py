@@ -30,6 +30,8 @@ def install(app: Flask) -> None:
         resp = error_response(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        if getattr(exc, "www_authenticate", None):  # 401/403 from the write path (RFC 6750)
+            resp.headers["WWW-Authenticate"] = exc.www_authenticate
         return resp
 
     @app.errorhandler(Exception)
@@ -44,9 +46,10 @@ def install(app: Flask) -> None:
             origin = allowed_origin(app, request.headers.get("Origin"))
             if origin:
                 resp.headers["Access-Control-Allow-Origin"] = origin
-                resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+                resp.headers["Access-Control-Allow-Methods"] = (
+                    "GET, HEAD, POST, PUT, DELETE, OPTIONS" if app.config.get("ALLOW_UPDATE") else "GET, HEAD, POST, OPTIONS")
                 resp.headers["Access-Control-Allow-Headers"] = request.headers.get(
-                    "Access-Control-Request-Headers", "Content-Type, Accept")
+                    "Access-Control-Request-Headers", "Content-Type, Accept, Authorization")
                 resp.headers["Access-Control-Max-Age"] = str(app.config["CORS_MAX_AGE"])
             resp.vary.add("Origin")
             return resp

@@ -14,7 +14,7 @@ DEFAULTS = {
     "MAX_QUERY_LENGTH": 100_000,   # characters of query text
     "MAX_CONTENT_LENGTH": 1 << 20, # bytes of request body (Flask answers 413 past it)
     "SERVICE_ALLOWLIST": [],       # IRI prefixes SERVICE may call; empty = SERVICE refused
-    "ALLOW_UPDATE": False,         # SPARQL Update (no write path yet: must stay False)
+    "ALLOW_UPDATE": False,         # SPARQL Update and Graph Store writes (needs STATE_DIR and TOKENS; see writes.py)
 }
 
 

@@ -39,6 +39,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="allow SERVICE calls to endpoints under this IRI prefix (repeatable)")
     p.add_argument("--cors-origins", default=_env("CORS_ORIGINS", "*"),
                    help="comma-separated origins allowed by CORS, * for any, empty for none (KG_CORS_ORIGINS)")
+    w = p.add_argument_group("curation (writes; off by default, see docs/curation.md)")
+    w.add_argument("--allow-update", action="store_true", default=_env("ALLOW_UPDATE", "").lower() in ("1", "true", "yes"),
+                   help="accept SPARQL Update and Graph Store writes from curators with a write token (KG_ALLOW_UPDATE)")
+    w.add_argument("--state-dir", default=_env("STATE_DIR", ""), metavar="DIR",
+                   help="where the curated graph is kept (base snapshot + journal); made on first start (KG_STATE_DIR)")
+    w.add_argument("--tokens", default=_env("TOKENS", ""), metavar="FILE",
+                   help="the curators' tokens, hashed (make one with `kg token add NAME --file FILE`; KG_TOKENS)")
+    w.add_argument("--writable-graphs", default=_env("WRITABLE_GRAPHS", ""), metavar="IRI_PREFIX",
+                   help="graphs curators may write (default: https://w3id.org/deepseek-kg/graph/)")
+    w.add_argument("--read-token-required", action="store_true",
+                   help="every request needs a token (read role or better), not only writes")
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.add_argument("--no-dump-warmup", action="store_true",
@@ -71,16 +82,27 @@ def run(args: argparse.Namespace) -> int:
         config["SOURCES"] = args.data
     if args.store != "memory":
         config["STORE"] = args.store
+    if args.allow_update or args.read_token_required:
+        if args.allow_update and args.threads > 1:
+            raise SystemExit("server.py: --allow-update serves with sync workers (--threads 1): a worker catches "
+                             "up with the journal between requests, which threads would share mid-request")
+        config.update({"ALLOW_UPDATE": bool(args.allow_update), "STATE_DIR": args.state_dir or None,
+                       "TOKENS": args.tokens or None, "READ_TOKEN_REQUIRED": bool(args.read_token_required),
+                       "WRITABLE_GRAPHS": args.writable_graphs or None})
     if args.service_allow:
         config["SERVICE_ALLOWLIST"] = args.service_allow
-    app = create_app(config, from_env=True)
+    try:
+        app = create_app(config, from_env=True)
+    except ValueError as exc:  # a configuration the operator has to fix: say what, no traceback
+        raise SystemExit(f"server.py: {exc}") from None
     if not args.no_dump_warmup:
         _warm_dumps(app)
     options = {
         "bind": args.bind, "workers": args.workers, "threads": args.threads,
         "worker_class": "gthread" if args.threads > 1 else "sync",
         "preload_app": True, "loglevel": args.log_level,
-        "timeout": max(30, int(args.query_timeout * 4) + 5),  # gunicorn's own watchdog, well past ours
+        # gunicorn's own watchdog, well past ours (a write may wait for the lock, then be checked)
+        "timeout": max(30, int(args.query_timeout * 4) + 5) + (240 if args.allow_update else 0),
         "graceful_timeout": 10, "control_socket_disable": True, "keepalive": 5, "limit_request_line": 8190,
         "accesslog": "-" if args.access_log else None, "proc_name": "kg-sparql",
     }

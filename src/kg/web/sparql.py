@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, current_app, make_response, render_template_string, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
-from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotAcceptable, UnsupportedMediaType
 
 from . import conneg, limits
 from .executor import PoolBusy, QueryTimeout
@@ -114,7 +114,7 @@ def sparql():
     if query is not None and update is not None:
         raise BadRequest("give either 'query' or 'update', not both")
     if update is not None:
-        return _update(update)
+        return _update(update, params)
     if query is None:
         return _description(fmt_param)
     limits.check_length(query, current_app.config["MAX_QUERY_LENGTH"])
@@ -191,14 +191,9 @@ def _cacheable(resp: Response, etag: str, state) -> Response:
     return resp
 
 
-def _update(update: str):
-    if request.method != "POST":
-        raise BadRequest("SPARQL Update must be sent by POST (and updates are disabled here)")
-    limits.check_length(update, current_app.config["MAX_QUERY_LENGTH"], "update")
-    info = scan(update)
-    limits.check_loads(info.loads)
-    limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
-    raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
+def _update(update: str, params: dict):
+    from .writes import run_update  # the write path: off unless ALLOW_UPDATE (see writes.py)
+    return run_update(update, params)
 
 
 def _description(fmt_param: str | None):

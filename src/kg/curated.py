@@ -1,0 +1,295 @@
+"""The curated store: the graph in memory, made durable by a base snapshot and a journal.
+
+A state directory holds ``base.nq`` (the graph as first served, written once from the source
+files, with its blank-node labels fixed) and ``journal`` (every acknowledged change since, as the
+quads it removed and added). Every process that serves the graph keeps its own in-memory
+pyoxigraph copy and catches up with the journal before each request (one ``stat`` when nothing
+changed), so all gunicorn workers answer from the same state.
+
+A write is a transaction (``CuratedStore.transact``):
+
+1. take the state directory's lock (``flock``): writers in every process are serialised;
+2. catch up with the journal, copy the graph and apply the change to the copy;
+3. refuse it if it touches a graph outside the writable ones;
+4. check the copy against the shapes (the caller's ``check``); refuse it if it does not conform;
+5. append the change (and its PROV record, kept in the changes graph) to the journal, fsync;
+6. swap the copy in; only now is the write acknowledged.
+
+Readers never see a half-applied change: a worker handles one request at a time and applies a
+journal record whole between requests, and the writer swaps in a finished copy.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+from .journal import Journal, JournalError, fsync_dir
+from .load import LoadError
+from .namespaces import DS, GRAPH
+from .sources import SHAPES_GRAPH, SourceFile
+from .store import OxigraphStore
+
+__all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "prov_record", "quads_text", "patch_text"]
+
+CHANGES_GRAPH = str(GRAPH.changes)
+PROV = "http://www.w3.org/ns/prov#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+DCT = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_VALUE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#value")
+
+
+class Refusal(Exception):
+    """A write that is refused and changed nothing: ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str, report=None):
+        super().__init__(message)
+        self.status, self.message, self.report = status, message, report
+
+
+@dataclass
+class Change:
+    """One acknowledged change."""
+    seq: int
+    agent: str
+    kind: str            # "SPARQL Update", "Graph Store PUT", ...
+    text: str            # the update, or a one-line description of a Graph Store request
+    removed: list[ox.Quad] = field(default_factory=list)
+    added: list[ox.Quad] = field(default_factory=list)
+    at: str = ""
+
+    @property
+    def iri(self) -> str:
+        return f"{DS}change-{self.seq:06d}"
+
+    def summary(self) -> dict:
+        graphs = sorted({_graph_name(q.graph_name) for q in self.removed + self.added})
+        return {"change": self.iri, "seq": self.seq, "agent": self.agent, "at": self.at,
+                "added": len(self.added), "removed": len(self.removed), "graphs": graphs}
+
+
+def _graph_name(g) -> str:
+    return g.value if isinstance(g, ox.NamedNode) else "default graph"
+
+
+def quads_text(quads: Iterable[ox.Quad]) -> str:
+    return "".join(f"{q} .\n" for q in quads)
+
+
+def patch_text(removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> str:
+    """The change in RDF Patch style: ``D`` lines (removed quads) then ``A`` lines (added)."""
+    return ("".join(f"D {q} .\n" for q in sorted(removed, key=str))
+            + "".join(f"A {q} .\n" for q in sorted(added, key=str)))
+
+
+def _parse_quads(text: str) -> list[ox.Quad]:
+    # ox.parse keeps blank-node labels as written (Store.load would rename them), so a blank
+    # node removed by a later change is the same node in every process and after a restart
+    return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if text else []
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def prov_record(change: Change, started: str) -> list[ox.Quad]:
+    """The change as PROV in the changes graph: who, when, what (the request) and the patch."""
+    g = ox.NamedNode(CHANGES_GRAPH)
+    act, agent = ox.NamedNode(change.iri), ox.NamedNode(f"{DS}curator-{change.agent}")
+    patch = ox.NamedNode(change.iri + "-patch")
+    dt = ox.NamedNode(XSD + "dateTime")
+    lit = lambda s: ox.Literal(s)  # noqa: E731
+    n = lambda s: ox.NamedNode(s)  # noqa: E731
+    triples = [
+        (act, RDF_TYPE, n(PROV + "Activity")),
+        (act, n(RDFS + "label"), ox.Literal(f"change {change.seq}: {change.kind} by {change.agent}", language="en")),
+        (act, n(PROV + "wasAssociatedWith"), agent),
+        (act, n(PROV + "startedAtTime"), ox.Literal(started, datatype=dt)),
+        (act, n(PROV + "endedAtTime"), ox.Literal(change.at, datatype=dt)),
+        (act, n(DCT + "type"), lit(change.kind)),
+        (act, n(DCT + "description"), lit(change.text)),
+        (act, n(RDFS + "comment"), lit(f"{len(change.added)} quad(s) added, {len(change.removed)} removed")),
+        (act, n(PROV + "generated"), patch),
+        (agent, RDF_TYPE, n(PROV + "Agent")),
+        (agent, n(RDFS + "label"), lit(change.agent)),
+        (patch, RDF_TYPE, n(PROV + "Entity")),
+        (patch, n(PROV + "wasGeneratedBy"), act),
+        (patch, n(DCT + "format"), lit("application/rdf-patch")),
+        (patch, RDF_VALUE, lit(patch_text(change.removed, change.added))),
+    ]
+    for graph in sorted({_graph_name(q.graph_name) for q in change.removed + change.added}):
+        if graph != "default graph":
+            triples.append((act, n(PROV + "used"), n(graph)))
+    return [ox.Quad(s, p, o, g) for s, p, o in triples]
+
+
+class CuratedStore(OxigraphStore):
+    """An in-memory store kept in step with a state directory (see the module docstring)."""
+
+    def __init__(self, state_dir: Path | str, sources: Iterable[SourceFile] | None = None, *,
+                 writable_prefix: str = str(GRAPH), protected: Iterable[str] = (SHAPES_GRAPH, CHANGES_GRAPH),
+                 allow_default_graph: bool = True):
+        self.dir = Path(state_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.base, self.journal = self.dir / "base.nq", Journal(self.dir / "journal")
+        self.writable_prefix, self.protected = writable_prefix, frozenset(protected)
+        self.allow_default_graph = allow_default_graph
+        self.sources, self.load_seconds = list(sources or []), 0.0
+        t0 = time.perf_counter()
+        with self.lock():
+            if not self.base.exists():
+                self._write_base(sources)
+            self.store = ox.Store()
+            self.store.extend(_parse_quads(self.base.read_text("utf-8")))
+            self.offset, self.seq = 0, 0
+            self.loaded_at = self.base.stat().st_mtime
+            _, end = self.journal.read_from(0)
+            self.journal.truncate_tail(end)  # a record torn by a crash was never acknowledged
+            self.sync()
+        self.load_seconds = time.perf_counter() - t0
+
+    # -- state directory ------------------------------------------------------------------
+    def _write_base(self, sources) -> None:
+        """The graph as first served, with fixed blank-node labels: the journal's starting point."""
+        first = OxigraphStore.from_sources(sources)
+        tmp = self.base.with_suffix(".nq.tmp")
+        tmp.write_bytes(first.store.dump(format=ox.RdfFormat.N_QUADS))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, self.base)
+        fsync_dir(self.dir)
+
+    @contextmanager
+    def lock(self, timeout: float | None = None):
+        """The state directory's write lock (every process, every thread of each); a 503 Refusal
+        when ``timeout`` seconds pass without getting it."""
+        fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline else 0))
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise Refusal(503, f"other writes kept the graph busy for {timeout:g} s; "
+                                           "nothing was changed, try again") from None
+                    time.sleep(0.02)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def sync(self) -> bool:
+        """Apply journal records written since this process last looked; True if any were."""
+        try:
+            size = os.stat(self.journal.path).st_size
+        except FileNotFoundError:
+            return False
+        if size <= self.offset:
+            return False
+        records, end = self.journal.read_from(self.offset)
+        if not records:
+            return False
+        for rec in records:
+            self._apply(_parse_quads(rec["removed"]), _parse_quads(rec["added"]))
+            self.seq = rec["seq"]
+            self.loaded_at = rec["time"]
+        self.offset = end
+        return True
+
+    def _apply(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
+        for q in removed:
+            self.store.remove(q)
+        self.store.extend(added)
+
+    # -- writing --------------------------------------------------------------------------
+    def transact(self, apply: Callable[[ox.Store], None], *, agent: str, kind: str, text: str,
+                 check: Callable[[ox.Store], object] | None = None, lock_timeout: float | None = None) -> Change:
+        """Run ``apply`` on a copy of the graph, check it and make it durable (module docstring).
+
+        ``check(copy)`` returns None when the copy conforms, else a report (raised as a 422
+        Refusal). ``apply`` may raise Refusal or SyntaxError/ValueError (raised as a 400).
+        """
+        started = _now()
+        with self.lock(lock_timeout):
+            self.sync()
+            copy = ox.Store()
+            copy.extend(self.store)
+            try:
+                apply(copy)
+            except Refusal:
+                raise
+            except (SyntaxError, ValueError) as exc:
+                raise Refusal(400, f"the update could not be applied: {' '.join(str(exc).split())[:300]}") from None
+            removed, added = self._diff(copy)
+            self._check_graphs(removed + added)
+            if check is not None and (removed or added):
+                report = check(copy)
+                if report is not None:
+                    raise Refusal(422, "the change would make the graph break its shapes; nothing was changed",
+                                  report)
+            change = Change(self.seq + 1, agent, kind, text, removed, added, at=_now())
+            record_quads = prov_record(change, started)
+            copy.extend(record_quads)
+            rec = {"seq": change.seq, "time": time.time(), "at": change.at, "agent": agent, "kind": kind,
+                   "removed": quads_text(removed), "added": quads_text(added + record_quads)}
+            try:
+                end = self.journal.append(rec)
+            except JournalError as exc:
+                raise Refusal(503, f"{exc}; nothing was changed") from None
+            self.store, self.offset, self.seq, self.loaded_at = copy, end, change.seq, rec["time"]
+            return change
+
+    def _diff(self, copy: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+        before, after = set(self.store), set(copy)
+        return sorted(before - after, key=str), sorted(after - before, key=str)
+
+    def _check_graphs(self, quads: list[ox.Quad]) -> None:
+        for g in sorted({q.graph_name for q in quads}, key=str):
+            if isinstance(g, ox.DefaultGraph):
+                if not self.allow_default_graph:
+                    raise Refusal(403, "writing to the default graph is not allowed here; name a graph under "
+                                       f"{self.writable_prefix}")
+            elif g.value in self.protected:
+                raise Refusal(403, f"the graph <{g.value}> is read-only (shapes and the change log are "
+                                   "kept by the service); nothing was changed")
+            elif not g.value.startswith(self.writable_prefix):
+                raise Refusal(403, f"the graph <{g.value}> is outside the writable namespace "
+                                   f"<{self.writable_prefix}>; nothing was changed")
+
+    # -- reading --------------------------------------------------------------------------
+    def changes_since(self, seq: int = 0) -> list[dict]:
+        records, _ = self.journal.read_from(0)
+        return [r for r in records if r["seq"] > seq]
+
+    def data_quads(self, store: ox.Store | None = None) -> list[ox.Quad]:
+        """The quads the shapes apply to: everything but the shapes and the change log."""
+        skip = {SHAPES_GRAPH, CHANGES_GRAPH}
+        return [q for q in (store or self.store)
+                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in skip)]
+
+
+def read_state(state_dir: Path | str) -> ox.Store:
+    """The curated graph in a state directory, read without taking part in serving it."""
+    d = Path(state_dir)
+    if not (d / "base.nq").is_file():
+        raise LoadError(f"{d}: not a state directory (no base.nq); the server writes one with --state-dir")
+    store = ox.Store()
+    store.extend(_parse_quads((d / "base.nq").read_text("utf-8")))
+    records, _ = Journal(d / "journal").read_from(0)
+    for rec in records:
+        for q in _parse_quads(rec["removed"]):
+            store.remove(q)
+        store.extend(_parse_quads(rec["added"]))
+    return store
+

@@ -1,0 +1,144 @@
+"""/rdf-graph-store: the SPARQL 1.1 Graph Store HTTP Protocol (indirect graph identification).
+
+``?graph=IRI`` names a graph, ``?default`` the store's unnamed default graph (which the query
+endpoint's default graph, the union, includes). GET and HEAD read (no token needed unless
+reads need one); PUT replaces, POST merges, DELETE removes: each a transaction like a SPARQL
+Update (token with the write role, shapes check, journal). PUT/POST answer 201 when they create
+the graph, else 200 with the change summary; DELETE of a graph that is not there is 404.
+"""
+from __future__ import annotations
+
+import secrets
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import BadRequest, NotAcceptable, NotFound, UnsupportedMediaType
+
+from . import conneg
+from .writes import change_response, commit, principal, refusal_response, store
+from ..curated import Refusal
+
+bp = Blueprint("graph_store", __name__)
+
+#: media types a graph may be sent in (quad formats name graphs of their own: not here)
+BODY_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+
+
+#: what a single graph is read back as (conneg format name -> pyoxigraph format)
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+def _target() -> ox.NamedNode | ox.DefaultGraph:
+    graphs, default = request.args.getlist("graph"), "default" in request.args
+    if default and graphs or len(graphs) > 1:
+        raise BadRequest("name exactly one graph: ?graph=IRI or ?default")
+    if default:
+        return ox.DefaultGraph()
+    if not graphs:
+        raise BadRequest("name a graph: ?graph=IRI (a named graph) or ?default (the default graph)")
+    try:
+        node = ox.NamedNode(graphs[0])
+    except ValueError:
+        raise BadRequest(f"graph={graphs[0]!r} is not an absolute IRI") from None
+    if ":" not in graphs[0]:
+        raise BadRequest(f"graph={graphs[0]!r} is not an absolute IRI")
+    return node
+
+
+def _name(g) -> str:
+    return "the default graph" if isinstance(g, ox.DefaultGraph) else f"<{g.value}>"
+
+
+def _exists(st: ox.Store, g) -> bool:
+    if isinstance(g, ox.DefaultGraph):
+        return True
+    return st.contains_named_graph(g) or next(iter(st.quads_for_pattern(None, None, None, g)), None) is not None
+
+
+def _body_quads(g) -> list[ox.Quad]:
+    """The request body's triples, put into graph ``g``; blank nodes get fresh labels."""
+    mt = request.mimetype
+    fmt = BODY_FORMATS.get(mt)
+    if fmt is None:
+        offered = ", ".join(sorted(k for k in BODY_FORMATS if k != "text/plain"))
+        raise UnsupportedMediaType(f"cannot read a {mt or 'body without Content-Type'} graph; send one of: {offered}")
+    data = request.get_data(cache=True)
+    base = g.value if isinstance(g, ox.NamedNode) else request.base_url
+    try:
+        triples = list(ox.parse(data, format=fmt, base_iri=base))
+    except (SyntaxError, ValueError) as exc:
+        raise BadRequest(f"the {mt} body does not parse: {' '.join(str(exc).split())[:300]}") from None
+    fresh, salt = {}, secrets.token_hex(8)
+
+    def term(t):
+        if isinstance(t, ox.BlankNode):  # "_:b0" in two requests must not be one node
+            return fresh.setdefault(t.value, ox.BlankNode(f"{salt}{len(fresh)}"))
+        return t
+    return [ox.Quad(term(t.subject), t.predicate, term(t.object), g) for t in triples]
+
+
+@bp.route("/rdf-graph-store", methods=["GET", "HEAD"])
+def read():
+    if current_app.config.get("READ_TOKEN_REQUIRED"):
+        principal("read")
+    g = _target()
+    st = store().store
+    if not _exists(st, g):
+        raise NotFound(f"there is no graph {_name(g)} in the store")
+    offered = [f for f in conneg.formats("graph") if f.name in GRAPH_FORMATS]
+    fmt = conneg.negotiate(request.accept_mimetypes, ("graph",), offered)
+    if fmt is None:
+        raise NotAcceptable(f"none of Accept: {request.headers.get('Accept')} is offered for a graph; offered: "
+                            + ", ".join(f.media_type for f in offered))
+    triples = sorted((q.triple for q in st.quads_for_pattern(None, None, None, g)), key=str)
+    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt.name]) if triples else b""
+    resp = Response(body, content_type=conneg.content_type(fmt))
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.vary.add("Accept")
+    return resp
+
+
+@bp.route("/rdf-graph-store", methods=["PUT", "POST", "DELETE"])
+def write():
+    who = principal("write")
+    g = _target()
+    method = request.method
+    created = False
+    if method in ("PUT", "POST"):
+        quads = _body_quads(g)
+        created = not _exists(store().store, g) or (
+            isinstance(g, ox.NamedNode) and not store().store.contains_named_graph(g))
+
+        def apply(copy: ox.Store):
+            if method == "PUT":
+                _clear(copy, g)
+            copy.extend(quads)
+        text = f"{method} {_name(g)}: {len(quads)} triple(s) {'replacing its content' if method == 'PUT' else 'added'}"
+    else:
+        if not _exists(store().store, g):
+            raise NotFound(f"there is no graph {_name(g)} to delete")
+
+        def apply(copy: ox.Store):
+            _clear(copy, g)
+            if isinstance(g, ox.NamedNode):
+                copy.remove_graph(g)
+        text = f"DELETE {_name(g)}"
+    try:
+        change = commit(apply, kind=f"Graph Store {method}", text=text, who=who)
+    except Refusal as exc:
+        return refusal_response(exc)
+    return change_response(change, 201 if created else 200)
+
+
+def _clear(st: ox.Store, g) -> None:
+    for q in list(st.quads_for_pattern(None, None, None, g)):
+        st.remove(q)
+
+
+__all__ = ["bp", "BODY_FORMATS"]

@@ -1,0 +1,226 @@
+"""The write path: SPARQL 1.1 Update (``/sparql``, ``/update``), shared by the Graph Store.
+
+Off unless the operator sets ALLOW_UPDATE (``server.py --allow-update --state-dir DIR
+--tokens FILE``). Every write needs a bearer token with the ``write`` role (401 without one or
+with an unknown one, 403 with a read-only one) and is one transaction of
+:class:`kg.curated.CuratedStore`: applied to a copy, checked against the shapes, journalled
+with fsync, and only then acknowledged.
+
+Status codes: 200 with a JSON summary of the change; 400 malformed update or refused feature
+(LOAD, SERVICE); 401/403 credentials; 403 a graph outside the writable namespace or a
+protected graph; 413 too large; 415 wrong content type; **422** when the graph after the write
+would not conform to the shapes: the request is well-formed and understood (not 400) and the
+resource exists (not 404/409: nothing about the current state would make a retry succeed), but
+its content is semantically unacceptable, which is what RFC 9110 section 15.5.21 defines 422 for.
+The body is the validation report (JSON when asked for, else text). 503 when the lock could
+not be had in time (Retry-After) or the journal could not be written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
+
+from ..auth import Principal, Tokens
+from ..curated import Change, CuratedStore, Refusal
+from . import limits
+from .http import error_response
+
+bp = Blueprint("writes", __name__)
+
+WRITE_DEFAULTS = {
+    "STATE_DIR": None,          # directory of base.nq + journal (required with ALLOW_UPDATE)
+    "TOKENS": None,             # tokens file (kg token add), or a kg.auth.Tokens
+    "WRITABLE_GRAPHS": None,    # IRI prefix of graphs curators may write (default: the project's graph/ namespace)
+    "WRITE_DEFAULT_GRAPH": True,  # may writes go to the store's unnamed default graph
+    "SHAPES": None,             # shapes file the writes are checked against (default: shapes/, as `kg validate`)
+    "VALIDATION_TIMEOUT": 120.0,  # seconds the shapes check of one write may take
+    "WRITE_LOCK_TIMEOUT": 60.0,   # seconds a write waits for the writers' lock before a 503
+}
+
+
+def _challenge(description: str, error: str | None = None) -> Unauthorized:
+    exc = Unauthorized(description)
+    exc.www_authenticate = 'Bearer realm="deepseek-kg"' + (f', error="{error}"' if error else "")
+    return exc
+
+
+def principal(role: str = "write") -> Principal:
+    """The caller, who must hold ``role``; raises 401/403 otherwise."""
+    tokens: Tokens = current_app.extensions["kg_tokens"]
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise _challenge(f"this needs a bearer token with the {role} role (Authorization: Bearer ...)")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _challenge("only bearer tokens are accepted (Authorization: Bearer ...)", "invalid_request")
+    who = tokens.check(token.strip())
+    if who is None:
+        raise _challenge("the bearer token is not valid here", "invalid_token")
+    if not who.may(role):
+        exc = Forbidden(f"the token of {who.name!r} has the {who.role} role; this needs {role}")
+        exc.www_authenticate = f'Bearer realm="deepseek-kg", error="insufficient_scope", scope="{role}"'
+        raise exc
+    return who
+
+
+def store() -> CuratedStore:
+    return current_app.extensions["kg"].store
+
+
+def shapes_check(copy) -> dict | None:
+    """Validate the would-be graph in a forked, niced child (readers keep the CPU; a stuck check can
+    be killed); None when it conforms, else the report as a dict."""
+    from ..validate import validate_quads
+    quads = store().data_quads(copy)
+    shapes = current_app.config["SHAPES"]
+    timeout = float(current_app.config["VALIDATION_TIMEOUT"])
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(r)
+            os.nice(10)
+            rep = validate_quads(quads, shapes=shapes)
+            out = {"conforms": rep.conforms, "text": rep.text(),
+                   "violations": [v.as_dict() for v in rep.violations]}
+            data = json.dumps(out).encode()
+            with os.fdopen(w, "wb") as f:
+                f.write(data)
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks, deadline = [], time.monotonic() + timeout
+    try:
+        import select
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                raise Refusal(503, f"checking the change against the shapes took longer than {timeout:g} s; "
+                                   "nothing was changed (VALIDATION_TIMEOUT)")
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    try:
+        report = json.loads(b"".join(chunks))
+    except ValueError:
+        raise Refusal(503, "the shapes check failed to run; nothing was changed") from None
+    return None if report["conforms"] else report
+
+
+def commit(apply, *, kind: str, text: str, who: Principal) -> Change:
+    """Run one write as a transaction of the curated store (see kg.curated)."""
+    change = store().transact(apply, agent=who.name, kind=kind, text=text, check=shapes_check,
+                              lock_timeout=float(current_app.config["WRITE_LOCK_TIMEOUT"]))
+    current_app.extensions["kg"].refresh(current_app._get_current_object())  # this process's caches
+    return change
+
+
+def refusal_response(exc: Refusal) -> Response:
+    if exc.status == 422 and exc.report is not None:
+        wants_json = request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json"
+        if wants_json:
+            body = json.dumps({"error": exc.message, "conforms": False,
+                               "violations": exc.report["violations"]}, ensure_ascii=False, indent=2)
+            resp = Response(body + "\n", status=422, mimetype="application/json")
+        else:
+            resp = error_response(422, f"422 Unprocessable Content: {exc.message}.\n\n{exc.report['text']}")
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    names = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}
+    resp = error_response(exc.status, f"{exc.status} {names.get(exc.status, 'Error')}: {exc.message}")
+    if exc.status == 503:
+        resp.headers["Retry-After"] = "2"
+    return resp
+
+
+def change_response(change: Change, status: int = 200) -> Response:
+    resp = Response(json.dumps(change.summary(), indent=2) + "\n", status=status, mimetype="application/json")
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["KG-Change"] = change.iri
+    return resp
+
+
+def run_update(update: str, params: dict) -> Response:
+    """POST update=... or application/sparql-update, after the protocol parsing in sparql.py."""
+    from .sparql import scan
+    if request.method != "POST":
+        raise BadRequest("SPARQL Update must be sent by POST")
+    enabled = bool(current_app.config["ALLOW_UPDATE"])
+    who = principal("write") if enabled else None  # credentials before anything about the body
+    limits.check_length(update, current_app.config["MAX_QUERY_LENGTH"], "update")
+    info = scan(update)
+    limits.check_loads(info.loads)
+    limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
+    if not enabled:
+        raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
+    if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
+        raise BadRequest("using-graph-uri / using-named-graph-uri are not supported here; "
+                         "write USING <graph> (or WITH <graph>) in the update itself")
+    base = f"{request.scheme}://{request.host}{request.path}"
+    try:
+        change = commit(lambda copy: copy.update(update, base_iri=base), kind="SPARQL Update",
+                        text=update, who=who)
+    except Refusal as exc:
+        return refusal_response(exc)
+    return change_response(change)
+
+
+@bp.route("/update", methods=["POST"])
+def update_endpoint():
+    from .sparql import _one, _params
+    params = _params()
+    if params.get("query"):
+        raise BadRequest("/update takes updates only; send queries to /sparql")
+    update = _one(params.get("update", []), "update")
+    if update is None:
+        raise BadRequest("no update given: POST update=... (form) or an application/sparql-update body")
+    return run_update(update, params)
+
+
+class SyncMiddleware:
+    """Outermost WSGI layer: bring this process's copy of the graph up to date with the journal
+    before anything (the response cache included) answers from it."""
+
+    def __init__(self, app, flask_app):
+        self.app, self.flask_app = app, flask_app
+
+    def __call__(self, environ, start_response):
+        state = self.flask_app.extensions["kg"]
+        if state.store.sync():
+            state.refresh(self.flask_app)
+        return self.app(environ, start_response)
+
+
+def install(app) -> None:
+    """Wire the write path into ``app`` (called by create_app when ALLOW_UPDATE is set)."""
+    from .graph_store import bp as gsp_bp
+    tokens = app.config["TOKENS"]
+    if not tokens:
+        raise ValueError("READ_TOKEN_REQUIRED needs TOKENS: a tokens file (make one with `kg token add NAME`)")
+    app.extensions["kg_tokens"] = tokens if isinstance(tokens, Tokens) else Tokens.load(tokens)
+    if app.config["ALLOW_UPDATE"]:
+        app.register_blueprint(bp)
+        app.register_blueprint(gsp_bp)
+    if app.config["READ_TOKEN_REQUIRED"]:
+        @app.before_request
+        def _readers_need_a_token():
+            if request.method != "OPTIONS" and request.path != "/healthz":
+                principal("read")
+
+    @app.errorhandler(Refusal)
+    def _refused(exc: Refusal):
+        return refusal_response(exc)
+
+
+__all__ = ["bp", "install", "principal", "commit", "run_update", "SyncMiddleware", "WRITE_DEFAULTS",
+           "refusal_response", "change_response", "shapes_check"]
