@@ -29,7 +29,7 @@ ROLES = ("read", "write")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # names go into IRIs of the change log
 
 
-class TokenFileError(Exception):
+class TokenFileError(ValueError):
     pass
 
 

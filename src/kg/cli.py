@@ -20,7 +20,9 @@ COMMANDS = {
     "coverage": ("kg.commands.coverage", "Show which sentences of the essay are anchored by at least one node."),
     "owl": ("kg.commands.owl", "Write the ontology's RDF/XML rendering (ontology/deepseek.owl) for owlready2 and Protégé."),
     "source": ("kg.commands.source", "Store the essay text (NFC, page chrome removed) as data/essay.txt and data/source.ttl."),
-    "serve": ("kg.commands.serve", "Serve the graph over a SPARQL 1.1 endpoint (gunicorn; read-only, time-limited)."),
+    "serve": ("kg.commands.serve", "Serve the graph over a SPARQL 1.1 endpoint (gunicorn; time-limited; read-only unless --allow-update)."),
+    "token": ("kg.commands.token", "Make, remove or list curators' bearer tokens (the file keeps only their SHA-256)."),
+    "diff": ("kg.commands.diff", "Show how a curated state (server --state-dir) differs from the source files."),
     "export": ("kg.commands.export", "Write the graph as RDF, GraphML, GEXF, Cytoscape.js, NetworkX or Neo4j import files."),
 }
 

@@ -223,6 +223,10 @@ class CuratedStore(OxigraphStore):
         started = _now()
         with self.lock(lock_timeout):
             self.sync()
+            # bytes after the last whole record are a record torn by a writer that died or hit a
+            # full disk mid-append (none can be writing now: we hold the lock); appending after
+            # them would glue this record onto the torn one and lose it
+            self.journal.truncate_tail(self.offset)
             copy = ox.Store()
             copy.extend(self.store)
             try:

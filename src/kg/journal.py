@@ -8,10 +8,9 @@ unacknowledged write is either wholly in the journal or wholly absent.
 
 >>> import tempfile, pathlib
 >>> j = Journal(pathlib.Path(tempfile.mkdtemp()) / "journal")
->>> j.append({"seq": 1, "added": ["<a> <b> <c> ."]})
-1
->>> records, end = j.read_from(0)
->>> [r["seq"] for r in records], end == j.path.stat().st_size
+>>> end = j.append({"seq": 1, "added": ["<a> <b> <c> ."]})
+>>> records, stop = j.read_from(0)
+>>> [r["seq"] for r in records], stop == end == j.path.stat().st_size
 ([1], True)
 """
 from __future__ import annotations

@@ -13,12 +13,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", required=True, choices=list(FORMATS), metavar="FORMAT",
                    help="one of: " + ", ".join(FORMATS))
     p.add_argument("--out", "-o", type=Path, metavar="PATH", help="write here (default: stdout)")
+    p.add_argument("--state", type=Path, metavar="DIR",
+                   help="export the curated graph kept in this server --state-dir (without its change log) "
+                        "instead of the source files")
+
+
+def curated_dataset(state: Path):
+    """The curated graph as an rdflib Dataset, each graph by name, the change log left out."""
+    import pyoxigraph as ox
+    from rdflib import Dataset
+
+    from ..canonical import from_ox_term
+    from ..curated import CHANGES_GRAPH, read_state
+    from ..load import bind_prefixes
+    ds = bind_prefixes(Dataset())
+    for q in read_state(state):
+        if isinstance(q.graph_name, ox.NamedNode):
+            if q.graph_name.value == CHANGES_GRAPH:
+                continue
+            graph = ds.graph(from_ox_term(q.graph_name))
+        else:
+            graph = ds.default_graph
+        graph.add(tuple(map(from_ox_term, q.triple)))
+    return ds
 
 
 def run(args: argparse.Namespace) -> int:
     from ..reason import ReasoningError
     try:
-        data = export(args.format)
+        data = export(args.format, curated_dataset(args.state) if args.state else None)
     except ReasoningError as exc:
         print(f"kg export: {exc}", file=sys.stderr)
         return 2

@@ -16,11 +16,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="text (default) for people; json or turtle (the SHACL report graph) for machines")
     p.add_argument("--data", type=Path, nargs="+", metavar="FILE",
                    help="validate these RDF files (plus the ontology and stored text) instead of data/deepseek.ttl")
+    p.add_argument("--state", type=Path, metavar="DIR",
+                   help="validate the curated graph kept in this server --state-dir instead of the source files")
     p.add_argument("--shapes", type=Path, help="shapes file (default: shapes/deepseek-shapes.ttl)")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.data:  # the given files, with the ontology and stored text they rely on
+    if args.state:  # what the server serves: everything but the shapes and the change log
+        from ..canonical import from_ox_term
+        from ..curated import CHANGES_GRAPH, read_state
+        from ..sources import SHAPES_GRAPH
+        g = load_graph([])
+        for q in read_state(args.state):
+            if getattr(q.graph_name, "value", None) not in (SHAPES_GRAPH, CHANGES_GRAPH):
+                g.add(tuple(map(from_ox_term, q.triple)))
+    elif args.data:  # the given files, with the ontology and stored text they rely on
         g = load_graph([src for src in default_sources() if src.path != DATA_FILE])
         for f in args.data:
             parse_file(f, g)

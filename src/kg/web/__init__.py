@@ -170,6 +170,8 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     http.install(app)
     from .sparql import bp as sparql_bp
     app.register_blueprint(sparql_bp)
+    from .graph_store import bp as graph_store_bp  # /rdf-graph-store: reads always, writes with ALLOW_UPDATE
+    app.register_blueprint(graph_store_bp)
     from .dumps import bp as dumps_bp  # /dumps/ and /context.jsonld
     app.register_blueprint(dumps_bp)
     from .pages import bp as pages_bp  # linked-data pages, the home page, the query UI

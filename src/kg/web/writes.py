@@ -203,14 +203,13 @@ class SyncMiddleware:
 
 def install(app) -> None:
     """Wire the write path into ``app`` (called by create_app when ALLOW_UPDATE is set)."""
-    from .graph_store import bp as gsp_bp
+    import pyshacl  # noqa: F401  imported once here, so each write's forked check starts at once
     tokens = app.config["TOKENS"]
     if not tokens:
         raise ValueError("READ_TOKEN_REQUIRED needs TOKENS: a tokens file (make one with `kg token add NAME`)")
     app.extensions["kg_tokens"] = tokens if isinstance(tokens, Tokens) else Tokens.load(tokens)
     if app.config["ALLOW_UPDATE"]:
         app.register_blueprint(bp)
-        app.register_blueprint(gsp_bp)
     if app.config["READ_TOKEN_REQUIRED"]:
         @app.before_request
         def _readers_need_a_token():
