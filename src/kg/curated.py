@@ -227,8 +227,11 @@ class CuratedStore(OxigraphStore):
             # full disk mid-append (none can be writing now: we hold the lock); appending after
             # them would glue this record onto the torn one and lose it
             self.journal.truncate_tail(self.offset)
+            # updates see the graph store without the protected graphs: CLEAR ALL clears what
+            # curators may write, and nothing an update does can reach the shapes or the change log
+            kept = [q for q in self.store if self._protected(q)]
             copy = ox.Store()
-            copy.extend(self.store)
+            copy.extend(q for q in self.store if not self._protected(q))
             try:
                 apply(copy)
             except Refusal:
@@ -236,6 +239,7 @@ class CuratedStore(OxigraphStore):
             except (SyntaxError, ValueError) as exc:
                 raise Refusal(400, f"the update could not be applied: {' '.join(str(exc).split())[:300]}") from None
             removed, added = self._diff(copy)
+            copy.extend(kept)
             self._check_graphs(removed + added)
             if check is not None and (removed or added):
                 report = check(copy)
@@ -254,8 +258,15 @@ class CuratedStore(OxigraphStore):
             self.store, self.offset, self.seq, self.loaded_at = copy, end, change.seq, rec["time"]
             return change
 
+    def _protected(self, q: ox.Quad) -> bool:
+        return isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in self.protected
+
+    def check_writable(self, graph) -> None:
+        """Refuse (403) a write aimed at ``graph`` (an ox.NamedNode or DefaultGraph) before it runs."""
+        self._check_graphs([ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o"), graph)])
+
     def _diff(self, copy: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
-        before, after = set(self.store), set(copy)
+        before, after = {q for q in self.store if not self._protected(q)}, set(copy)
         return sorted(before - after, key=str), sorted(after - before, key=str)
 
     def _check_graphs(self, quads: list[ox.Quad]) -> None:

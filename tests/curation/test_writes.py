@@ -194,8 +194,12 @@ BAD = [
     ("SERVICE in an update", lambda c, t: update(c, "INSERT { <a:b> <a:c> ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", t),
      400, "SERVICE is not allowed"),
     ("a query sent as update", lambda c, t: c.post("/update", data={"query": "SELECT * {}"}, headers=auth(t)), 400, "updates only"),
-    ("using-graph-uri", lambda c, t: c.post("/sparql", data={"update": INSERT_DAVE, "using-graph-uri": PEOPLE}, headers=auth(t)),
-     400, "USING"),
+    ("dataset given twice", lambda c, t: c.post("/sparql", data={
+        "update": f"INSERT {{ ?s a 1 }} USING <{PEOPLE}> WHERE {{ ?s ?p ?o }}", "using-graph-uri": PEOPLE}, headers=auth(t)),
+     400, "one way only"),
+    ("dropping the change log", lambda c, t: update(c, f"DROP GRAPH <{CHANGES_GRAPH}>", t), 403, "read-only"),
+    ("graph store on the change log", lambda c, t: c.delete(f"/rdf-graph-store?graph={CHANGES_GRAPH}", headers=auth(t)),
+     403, "read-only"),
     ("update by GET", lambda c, t: c.get("/sparql", query_string={"update": INSERT_DAVE}, headers=auth(t)), 400, "POST"),
     ("graph name not an IRI", lambda c, t: c.put("/rdf-graph-store?graph=notes", data="<a:b> <a:c> 1 .",
                                                  headers={**auth(t), "Content-Type": "text/turtle"}), 400, "absolute IRI"),
@@ -212,6 +216,24 @@ def test_bad_input_is_refused_and_changes_nothing(curation, name, send, status, 
     assert says in r.data.decode()
     assert b"Traceback" not in r.data
     assert snapshot(curation) == before
+
+
+def test_using_graph_uri_sets_the_dataset_of_the_where(curation):
+    c = curation["client"]
+    copy = f"INSERT {{ GRAPH <{NOTES}> {{ ?s <{EX}seen> true }} }} WHERE {{ ?s a ?c }}"
+    r = c.post("/sparql", data={"update": copy, "using-graph-uri": GRAPHS["events.ttl"]}, headers=auth(curation["write"]))
+    assert r.status_code == 200 and r.json["added"] == 2  # the two events, not the three people
+    assert {row["s"] for row in rows(c, f"SELECT ?s {{ GRAPH <{NOTES}> {{ ?s ?p ?o }} }}")} == {EX + "launch", EX + "crash"}
+
+
+def test_clear_all_keeps_the_change_log(curation):
+    c = curation["client"]
+    assert update(c, INSERT_DAVE, curation["write"]).status_code == 200
+    r = update(c, "CLEAR ALL", curation["write"])
+    assert r.status_code == 200 and r.json["removed"] == 21 and r.json["added"] == 0
+    left = rows(c, f"SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{CHANGES_GRAPH}>) }}")
+    assert left == [{"n": "0"}]
+    assert rows(c, f"SELECT (COUNT(DISTINCT ?a) AS ?n) {{ GRAPH <{CHANGES_GRAPH}> {{ ?a a <http://www.w3.org/ns/prov#Activity> }} }}") == [{"n": "2"}]
 
 
 def test_shape_report_as_json(curation):

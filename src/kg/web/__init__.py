@@ -187,6 +187,11 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     return app
 
 
+def _writable_prefix(value: str | None) -> str:
+    """WRITABLE_GRAPHS: an IRI prefix; unset = the project's graph/ namespace; "*" = any graph."""
+    return "" if value == "*" else (value or str(GRAPH))
+
+
 def _curated_store(config) -> CuratedStore:
     """The durable, writable store ALLOW_UPDATE needs: its state directory and tokens must be set."""
     missing = [k for k in ("STATE_DIR", "TOKENS") if not config.get(k)]
@@ -197,7 +202,7 @@ def _curated_store(config) -> CuratedStore:
         raise ValueError("ALLOW_UPDATE serves the in-memory store kept in STATE_DIR; it cannot write to "
                          f"the store {config['STORE']!r}")
     return CuratedStore(config["STATE_DIR"], parse_sources(config["SOURCES"]),
-                        writable_prefix=config["WRITABLE_GRAPHS"] or str(GRAPH),
+                        writable_prefix=_writable_prefix(config["WRITABLE_GRAPHS"]),
                         allow_default_graph=bool(config["WRITE_DEFAULT_GRAPH"]))
 
 

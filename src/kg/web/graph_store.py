@@ -110,6 +110,10 @@ def write():
                         "with --allow-update)")
     who = principal("write")
     g = _target()
+    try:
+        store().check_writable(g)
+    except Refusal as exc:
+        return refusal_response(exc)
     method = request.method
     created = False
     if method in ("PUT", "POST"):

@@ -47,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     w.add_argument("--tokens", default=_env("TOKENS", ""), metavar="FILE",
                    help="the curators' tokens, hashed (make one with `kg token add NAME --file FILE`; KG_TOKENS)")
     w.add_argument("--writable-graphs", default=_env("WRITABLE_GRAPHS", ""), metavar="IRI_PREFIX",
-                   help="graphs curators may write (default: https://w3id.org/deepseek-kg/graph/)")
+                   help="graphs curators may write: an IRI prefix, or * for any (default: https://w3id.org/deepseek-kg/graph/)")
     w.add_argument("--read-token-required", action="store_true",
                    help="every request needs a token (read role or better), not only writes")
     p.add_argument("--log-level", default=_env("LOG_LEVEL", "info"))

@@ -152,6 +152,7 @@ def change_response(change: Change, status: int = 200) -> Response:
 
 def run_update(update: str, params: dict) -> Response:
     """POST update=... or application/sparql-update, after the protocol parsing in sparql.py."""
+    from .query_scan import add_using
     from .sparql import scan
     if request.method != "POST":
         raise BadRequest("SPARQL Update must be sent by POST")
@@ -163,9 +164,16 @@ def run_update(update: str, params: dict) -> Response:
     limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
     if not enabled:
         raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
-    if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
-        raise BadRequest("using-graph-uri / using-named-graph-uri are not supported here; "
-                         "write USING <graph> (or WITH <graph>) in the update itself")
+    protected = sorted(info.iris & store().protected)
+    if protected:
+        raise Forbidden(f"the update names <{protected[0]}>, which is read-only (shapes and the change log "
+                        "are kept by the service)")
+    using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
+    if using or using_named:  # the protocol's dataset for the update: as USING clauses
+        try:
+            update = add_using(update, using, using_named)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
     base = f"{request.scheme}://{request.host}{request.path}"
     try:
         change = commit(lambda copy: copy.update(update, base_iri=base), kind="SPARQL Update",
