@@ -243,6 +243,13 @@ def test_shape_report_as_json(curation):
     assert r.json["violations"][0]["message"] == "A person needs a label." and "eve" in r.json["violations"][0]["focus"]
 
 
+def test_service_description_says_updates_are_on(curation, client):
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    on = curation["client"].get("/sparql", headers={"Accept": "application/n-triples"}).data.decode()
+    off = client.get("/sparql", headers={"Accept": "application/n-triples"}).data.decode()
+    assert f"<{sd}SPARQL11Update>" in on and f"<{sd}SPARQL11Update>" not in off
+
+
 def test_writes_are_off_by_default(client):
     assert client.post("/update", data=INSERT_DAVE, headers={"Content-Type": "application/sparql-update"}).status_code == 404
     r = client.post("/sparql", data={"update": INSERT_DAVE})

@@ -33,7 +33,8 @@ def statistics(store: Store) -> dict:
     }
 
 
-def description(store: Store, stats: dict, root: str, *, timeout: float, max_rows: int) -> Graph:
+def description(store: Store, stats: dict, root: str, *, timeout: float, max_rows: int,
+                writable: bool = False) -> Graph:
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
@@ -42,12 +43,16 @@ def description(store: Store, stats: dict, root: str, *, timeout: float, max_row
     g.add((endpoint, RDF.type, SD.Service))
     g.add((endpoint, SD.endpoint, endpoint))
     g.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    if writable:  # the write path is on (ALLOW_UPDATE): updates from curators with a write token
+        g.add((endpoint, SD.supportedLanguage, SD.SPARQL11Update))
     g.add((endpoint, SD.feature, SD.UnionDefaultGraph))
     for f in FORMATS:
         if f.name in _W3C_FORMAT:
             g.add((endpoint, SD.resultFormat, URIRef(FORMATS_NS + _W3C_FORMAT[f.name])))
     g.add((endpoint, URIRef(PREFIXES["rdfs"] + "comment"), Literal(
-        f"Read-only. Default graph = union of the named graphs unless the request names the dataset. "
+        ("SPARQL Update and Graph Store writes (/rdf-graph-store) for bearer tokens with the write role, "
+         "each checked against the SHACL shapes. " if writable else "Read-only. ") +
+        f"Default graph = union of the named graphs unless the request names the dataset. "
         f"Time limit {timeout:g} s per query; at most {max_rows} rows per answer (cut answers say so). "
         f"SERVICE and LOAD are refused.")))
     dataset, default = BNode("dataset"), URIRef(root + "sparql#default-graph")
@@ -83,7 +88,8 @@ def render(state, root: str, fmt: str) -> bytes:
     if (root, fmt) not in cache:
         if state.stats is None:
             state.stats = statistics(state.store)
-        g = description(state.store, state.stats, root, timeout=state.timeout, max_rows=state.max_rows)
+        g = description(state.store, state.stats, root, timeout=state.timeout, max_rows=state.max_rows,
+                        writable=hasattr(state.store, "transact"))
         cache[(root, fmt)] = g.serialize(format=RDFLIB_FORMAT[fmt], encoding="utf-8")
     return cache[(root, fmt)]
 
