@@ -23,6 +23,7 @@ COMMANDS = {
     "serve": ("kg.commands.serve", "Serve the graph over a SPARQL 1.1 endpoint (gunicorn; time-limited; read-only unless --allow-update)."),
     "token": ("kg.commands.token", "Make, remove or list curators' bearer tokens (the file keeps only their SHA-256)."),
     "diff": ("kg.commands.diff", "Show how a curated state (server --state-dir) differs from the source files."),
+    "load": ("kg.commands.load", "Load the graph into an on-disk store (directory) or a remote SPARQL engine (http(s) URL)."),
     "export": ("kg.commands.export", "Write the graph as RDF, GraphML, GEXF, Cytoscape.js, NetworkX or Neo4j import files."),
 }
 

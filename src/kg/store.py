@@ -40,6 +40,16 @@ RDF_SUFFIXES = {suffix: fmt for suffix, (_, fmt) in RDF_FILE_FORMATS.items()}
 QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
 
 
+class StoreError(Exception):
+    """The store could not answer (a remote engine down or failing): ``status`` is the HTTP answer."""
+    status = 502
+
+
+class StoreTimeout(StoreError):
+    """The store gave up at the time limit (a remote store enforces it on its socket)."""
+    status = 503
+
+
 @dataclass
 class Dataset:
     """The RDF dataset of one query. ``None`` everywhere = the store's default policy (union)."""
@@ -195,4 +205,4 @@ def load_store(sources: Iterable[SourceFile] | None = None, **kw) -> OxigraphSto
     return OxigraphStore.from_sources(sources, **kw)
 
 
-__all__ = ["Dataset", "Store", "OxigraphStore", "OnDiskStore", "open_store", "load_store", "RDF_SUFFIXES"]
+__all__ = ["Dataset", "Store", "StoreError", "StoreTimeout", "OxigraphStore", "OnDiskStore", "open_store", "load_store", "RDF_SUFFIXES"]

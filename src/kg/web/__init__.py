@@ -47,7 +47,9 @@ class EndpointState:
         self.cache = ResultCache(int(config["RESULT_CACHE_MB"]) << 20)
         self.refresh()
         self.pool = self.watchdog = None
-        if self.timeout > 0:
+        if getattr(store, "remote", False):  # a remote engine: in-process, its socket timeout is the limit
+            store.timeout = self.timeout or None
+        elif self.timeout > 0:
             self.pool = QueryPool(lambda job: execute(_synced(store), job), config["QUERY_PROCESSES"], self.timeout)
             atexit.register(self.pool.close)
             if config["QUERY_ISOLATION"] == "worker":

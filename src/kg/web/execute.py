@@ -6,7 +6,8 @@ from itertools import islice
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
-from ..store import Dataset, Store
+from ..store import Dataset, Store, StoreError, StoreTimeout
+from .executor import QueryTimeout
 from .results import WRITERS, boolean_result
 
 GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -45,6 +46,10 @@ def execute(store: Store, job: dict):
         fmt = GRAPH_FORMATS[job["graph"]]
         return "ok", ox.serialize(triples, format=fmt, prefixes=_PREFIXES if fmt in
                                   (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None), headers
+    except StoreTimeout as exc:  # a remote store's socket timeout: the same 503 as the embedded store
+        raise QueryTimeout(str(exc)) from None
+    except StoreError as exc:
+        return "error", exc.status, str(exc)
     except SyntaxError as exc:
         return "error", 400, f"SPARQL syntax error: {exc}"
     except (ValueError, TypeError) as exc:

@@ -6,6 +6,8 @@ import gzip
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from ..store import StoreError
+
 CORS_DEFAULTS = {"CORS_ORIGINS": "*", "CORS_MAX_AGE": 86400, "GZIP_MIN_SIZE": 1024, "GZIP_LEVEL": 5}
 _EXPOSE = "ETag, Last-Modified, KG-Truncated, Content-Length"
 
@@ -33,6 +35,10 @@ def install(app: Flask) -> None:
         if getattr(exc, "www_authenticate", None):  # 401/403 from the write path (RFC 6750)
             resp.headers["WWW-Authenticate"] = exc.www_authenticate
         return resp
+
+    @app.errorhandler(StoreError)
+    def _store_error(exc: StoreError):  # a remote engine down, failing or too slow (pages, dumps)
+        return error_response(exc.status, f"{exc.status} {'Bad Gateway' if exc.status == 502 else 'Service Unavailable'}: {exc}")
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception):  # log it; the client gets no stack trace

@@ -1,0 +1,102 @@
+"""Fixtures that put the endpoint and page tests on a remote engine: a throwaway Virtuoso.
+
+Two instances (the page fixture and the bundled data use the same graph names): ``engine`` holds
+the protocol fixture graph and the page fixture graph, each under its own load record;
+``bundled_engine`` holds the bundled data under the default record. Both are loaded with the real
+``kg load --to URL`` (one with the Graph Store Protocol, one with SPARQL Update). The fixtures
+``make_app``, ``pages_app``, ``bundled_app`` and ``live_server`` are overridden here, so the
+re-collected tests in this directory run unchanged against Virtuoso.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EX
+from kg.cli import main as kg
+from kg.virtuoso import Virtuoso, available
+from kg.web import create_app
+from web.conftest import page_sources, pc  # noqa: F401 - the page fixture files; its test client
+
+PROTOCOL_RECORD = EX + "load-record/protocol"
+PAGES_RECORD = EX + "load-record/pages"
+
+
+def _start(tmp_path_factory, name: str) -> Virtuoso:
+    if not available():
+        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource-7): remote-store tests skipped")
+    return Virtuoso(tmp_path_factory.mktemp(name), max_query_seconds=5).start()
+
+
+def load(v: Virtuoso, sources, record: str | None = None, *, gsp: bool = True) -> None:
+    """``kg load --to`` the engine, as a user would."""
+    args = ["load", "--to", v.sparql_url, "--user", v.user, "--password", v.password]
+    args += ["--gsp-url", v.gsp_url] if gsp else ["--update-url", v.update_url]
+    args += ["--record", record] if record else []
+    for s in sources or []:
+        args += ["--data", f"{s.path}={s.graph}"]
+    assert kg(args) == 0
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory, fixture_sources, page_sources):  # noqa: F811
+    v = _start(tmp_path_factory, "virtuoso")
+    try:
+        load(v, fixture_sources, PROTOCOL_RECORD, gsp=True)
+        load(v, page_sources, PAGES_RECORD, gsp=False)
+        yield v
+    finally:
+        v.stop()
+
+
+@pytest.fixture(scope="session")
+def bundled_engine(tmp_path_factory):
+    v = _start(tmp_path_factory, "virtuoso-bundled")
+    try:
+        load(v, None, gsp=False)  # the bundled sources, default record, SPARQL Update
+        yield v
+    finally:
+        v.stop()
+
+
+@pytest.fixture
+def make_app(engine):
+    """As tests/conftest.py's make_app, with the store on Virtuoso instead of the fixture files."""
+    apps = []
+
+    def make(**config):
+        app = create_app({"STORE": engine.sparql_url, "STORE_OPTIONS": {"record": PROTOCOL_RECORD},
+                          "QUERY_TIMEOUT": 3, "QUERY_PROCESSES": 1, "TESTING": True, **config})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["kg"].close()
+
+
+@pytest.fixture(scope="session")
+def pages_app(engine):
+    app = create_app({"STORE": engine.sparql_url, "STORE_OPTIONS": {"record": PAGES_RECORD},
+                      "QUERY_TIMEOUT": 0, "TESTING": True})
+    yield app
+    app.extensions["kg"].close()
+
+
+@pytest.fixture(scope="session")
+def bundled_app(bundled_engine):
+    app = create_app({"STORE": bundled_engine.sparql_url, "QUERY_TIMEOUT": 0, "TESTING": True})
+    yield app
+    app.extensions["kg"].close()
+
+
+def remote_server(start_server, engine, *args):
+    """``server.py --store URL`` (gunicorn) on the protocol fixture graph in Virtuoso."""
+    return start_server(["--store", engine.sparql_url, *args],
+                        env={"KG_STORE_OPTIONS": json.dumps({"record": PROTOCOL_RECORD})})
+
+
+@pytest.fixture(scope="session")
+def live_server(start_server, engine):
+    return remote_server(start_server, engine, "--workers", "2", "--threads", "2", "--query-timeout", "2")
