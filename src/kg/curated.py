@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,12 +69,13 @@ class Change:
     at: str = ""
 
     @property
-    def iri(self) -> str:
-        return f"{DS}change-{self.seq:06d}"
+    def iri(self) -> str | None:
+        """Its IRI in the change log; None for a write that changed nothing (seq 0: not logged)."""
+        return f"{DS}change-{self.seq:06d}" if self.seq else None
 
     def summary(self) -> dict:
         graphs = sorted({_graph_name(q.graph_name) for q in self.removed + self.added})
-        return {"change": self.iri, "seq": self.seq, "agent": self.agent, "at": self.at,
+        return {"change": self.iri, "seq": self.seq or None, "agent": self.agent, "at": self.at,
                 "added": len(self.added), "removed": len(self.removed), "graphs": graphs}
 
 
@@ -144,6 +146,8 @@ class CuratedStore(OxigraphStore):
         self.writable_prefix, self.protected = writable_prefix, frozenset(protected)
         self.allow_default_graph = allow_default_graph
         self.sources, self.load_seconds = list(sources or []), 0.0
+        self._new_mutex()
+        os.register_at_fork(after_in_child=self._new_mutex)  # a lock held by another thread at fork time
         t0 = time.perf_counter()
         with self.lock():
             if not self.base.exists():
@@ -190,27 +194,32 @@ class CuratedStore(OxigraphStore):
             os.close(fd)
 
     def sync(self) -> bool:
-        """Apply journal records written since this process last looked; True if any were."""
+        """Apply journal records written since this process last looked; True if any were.
+
+        The records are applied to a copy that is then swapped in, so a thread still answering
+        from the old graph finishes on it and never sees a change half-applied.
+        """
         try:
             size = os.stat(self.journal.path).st_size
         except FileNotFoundError:
             return False
         if size <= self.offset:
             return False
-        records, end = self.journal.read_from(self.offset)
-        if not records:
-            return False
-        for rec in records:
-            self._apply(_parse_quads(rec["removed"]), _parse_quads(rec["added"]))
-            self.seq = rec["seq"]
-            self.loaded_at = rec["time"]
-        self.offset = end
-        return True
+        with self._mutex:
+            records, end = self.journal.read_from(self.offset)
+            if not records:
+                return False
+            fresh = ox.Store()
+            fresh.extend(self.store)
+            for rec in records:
+                for q in _parse_quads(rec["removed"]):
+                    fresh.remove(q)
+                fresh.extend(_parse_quads(rec["added"]))
+            self.store, self.offset, self.seq, self.loaded_at = fresh, end, records[-1]["seq"], records[-1]["time"]
+            return True
 
-    def _apply(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
-        for q in removed:
-            self.store.remove(q)
-        self.store.extend(added)
+    def _new_mutex(self) -> None:
+        self._mutex = threading.RLock()  # threads of one process: syncing and swapping
 
     # -- writing --------------------------------------------------------------------------
     def transact(self, apply: Callable[[ox.Store], None], *, agent: str, kind: str, text: str,
@@ -239,9 +248,11 @@ class CuratedStore(OxigraphStore):
             except (SyntaxError, ValueError) as exc:
                 raise Refusal(400, f"the update could not be applied: {' '.join(str(exc).split())[:300]}") from None
             removed, added = self._diff(copy)
+            if not removed and not added:  # nothing to make durable, nothing to log
+                return Change(0, agent, kind, text, at=_now())
             copy.extend(kept)
             self._check_graphs(removed + added)
-            if check is not None and (removed or added):
+            if check is not None:
                 report = check(copy)
                 if report is not None:
                     raise Refusal(422, "the change would make the graph break its shapes; nothing was changed",
@@ -251,11 +262,12 @@ class CuratedStore(OxigraphStore):
             copy.extend(record_quads)
             rec = {"seq": change.seq, "time": time.time(), "at": change.at, "agent": agent, "kind": kind,
                    "removed": quads_text(removed), "added": quads_text(added + record_quads)}
-            try:
-                end = self.journal.append(rec)
-            except JournalError as exc:
-                raise Refusal(503, f"{exc}; nothing was changed") from None
-            self.store, self.offset, self.seq, self.loaded_at = copy, end, change.seq, rec["time"]
+            with self._mutex:
+                try:
+                    end = self.journal.append(rec)
+                except JournalError as exc:
+                    raise Refusal(503, f"{exc}; nothing was changed") from None
+                self.store, self.offset, self.seq, self.loaded_at = copy, end, change.seq, rec["time"]
             return change
 
     def _protected(self, q: ox.Quad) -> bool:

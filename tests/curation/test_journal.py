@@ -88,6 +88,26 @@ def test_other_processes_catch_up(fixture_sources, tmp_path):
     assert sorted(map(str, a.store)) == sorted(map(str, b.store))
 
 
+def test_catching_up_swaps_in_a_new_graph(fixture_sources, tmp_path):
+    """A thread still answering from the old graph keeps a consistent one (regression: records were
+    applied in place, one quad at a time, under the feet of concurrent readers)."""
+    a = CuratedStore(tmp_path / "state", fixture_sources, writable_prefix=EX + "graph/")
+    b = CuratedStore(tmp_path / "state", fixture_sources, writable_prefix=EX + "graph/")
+    old = a.store
+    before = sorted(map(str, old))
+    b.transact(_insert(f'DELETE DATA {{ GRAPH <{PEOPLE}> {{ <{EX}alice> <{EX}age> 42 }} }} ; '
+                       f'INSERT DATA {{ GRAPH <{PEOPLE}> {{ <{EX}alice> <{EX}age> 43 }} }}'), agent="b", kind="k", text="t")
+    assert a.sync() and a.store is not old
+    assert sorted(map(str, old)) == before and sorted(map(str, a.store)) == sorted(map(str, b.store))
+
+
+def test_a_write_that_changes_nothing_is_not_logged(fixture_sources, tmp_path):
+    s = CuratedStore(tmp_path / "state", fixture_sources, writable_prefix=EX + "graph/")
+    change = s.transact(_insert(f'INSERT DATA {{ GRAPH <{PEOPLE}> {{ <{EX}alice> <{EX}age> 42 }} }}'),
+                        agent="a", kind="k", text="already there")
+    assert change.summary()["change"] is None and s.seq == 0 and not (tmp_path / "state" / "journal").exists()
+
+
 def test_lock_timeout_is_a_503(fixture_sources, tmp_path):
     s = CuratedStore(tmp_path / "state", fixture_sources, writable_prefix=EX + "graph/")
     import fcntl

@@ -115,13 +115,12 @@ def write():
     except Refusal as exc:
         return refusal_response(exc)
     method = request.method
-    created = False
+    created = []  # decided inside the transaction, under the writers' lock
     if method in ("PUT", "POST"):
         quads = _body_quads(g)
-        created = not _exists(store().store, g) or (
-            isinstance(g, ox.NamedNode) and not store().store.contains_named_graph(g))
 
         def apply(copy: ox.Store):
+            created.append(isinstance(g, ox.NamedNode) and not _exists(copy, g) and bool(quads))
             if method == "PUT":
                 _clear(copy, g)
             copy.extend(quads)
@@ -139,7 +138,7 @@ def write():
         change = commit(apply, kind=f"Graph Store {method}", text=text, who=who)
     except Refusal as exc:
         return refusal_response(exc)
-    return change_response(change, 201 if created else 200)
+    return change_response(change, 201 if created and created[0] else 200)
 
 
 def _clear(st: ox.Store, g) -> None:

@@ -22,8 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="host:port to listen on (KG_BIND; default 127.0.0.1:8000)")
     p.add_argument("--workers", type=int, default=_env("WORKERS", os.cpu_count() or 2),
                    help="gunicorn worker processes (KG_WORKERS; default: one per core)")
-    p.add_argument("--threads", type=int, default=_env("THREADS", 1),
-                   help="threads per worker; >1 uses gunicorn's gthread worker (KG_THREADS; default 1)")
+    p.add_argument("--threads", type=int, default=_env("THREADS", 0) or None,
+                   help="threads per worker; >1 uses gunicorn's gthread worker (KG_THREADS; default 1, "
+                        "or 4 with --allow-update, so a write waiting for its shapes check holds a thread, not a worker)")
     p.add_argument("--query-timeout", type=float, default=_env("QUERY_TIMEOUT", 5.0),
                    help="seconds a query may run before it is stopped (KG_QUERY_TIMEOUT; default 5)")
     p.add_argument("--max-rows", type=int, default=_env("MAX_ROWS", 10_000),
@@ -72,6 +73,8 @@ class _Gunicorn(BaseApplication):
 def run(args: argparse.Namespace) -> int:
     from . import create_app
 
+    if not args.threads:
+        args.threads = 4 if args.allow_update else 1
     config = {"QUERY_TIMEOUT": args.query_timeout, "MAX_ROWS": args.max_rows,
               "QUERY_PROCESSES": max(1, args.threads), "CORS_ORIGINS": args.cors_origins,
               "RESULT_CACHE_MB": args.result_cache_mb,
@@ -83,9 +86,6 @@ def run(args: argparse.Namespace) -> int:
     if args.store != "memory":
         config["STORE"] = args.store
     if args.allow_update or args.read_token_required:
-        if args.allow_update and args.threads > 1:
-            raise SystemExit("server.py: --allow-update serves with sync workers (--threads 1): a worker catches "
-                             "up with the journal between requests, which threads would share mid-request")
         config.update({"ALLOW_UPDATE": bool(args.allow_update), "STATE_DIR": args.state_dir or None,
                        "TOKENS": args.tokens or None, "READ_TOKEN_REQUIRED": bool(args.read_token_required),
                        "WRITABLE_GRAPHS": args.writable_graphs or None})

@@ -146,7 +146,8 @@ def refusal_response(exc: Refusal) -> Response:
 def change_response(change: Change, status: int = 200) -> Response:
     resp = Response(json.dumps(change.summary(), indent=2) + "\n", status=status, mimetype="application/json")
     resp.headers["Cache-Control"] = "no-store"
-    resp.headers["KG-Change"] = change.iri
+    if change.iri:
+        resp.headers["KG-Change"] = change.iri
     return resp
 
 
