@@ -158,3 +158,20 @@ def test_bundled_pages_and_dumps_over_live_http(start_server, bundled_engine):
             assert r.status == 200 and marker.lower() in r.read().lower(), path
     with urllib.request.urlopen(server.url + "/dumps/deepseek-kg.nq", timeout=60) as r:
         assert len(r.read().splitlines()) == OxigraphStore.from_sources().triple_count()
+
+
+def test_union_from_the_engine_answers_without_listing_graphs(bundled_engine, remote, embedded):
+    """union='engine' (for corpora of many graphs): no dataset is sent, Virtuoso's default dataset
+    (all its graphs) answers; the essay's own queries give the same answers."""
+    engine = RemoteStore(bundled_engine.sparql_url, timeout=10, union="engine")
+    try:
+        q = next(q for q in QUERIES if "GRAPH" not in q.text.upper())
+        assert _answer(engine, q.text) == _answer(embedded, q.text)
+        # what it gives up: the engine's own graphs are in the union too
+        graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
+        n = lambda store: int(next(iter(store.query(graphs)))["n"].value)  # noqa: E731
+        assert n(remote) == len(embedded.named_graphs()) < n(engine)
+    finally:
+        engine.close()
+    with pytest.raises(LoadError, match="union="):
+        RemoteStore(bundled_engine.sparql_url, union="all")

@@ -23,8 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=_env("WORKERS", os.cpu_count() or 2),
                    help="gunicorn worker processes (KG_WORKERS; default: one per core)")
     p.add_argument("--threads", type=int, default=_env("THREADS", 0) or None,
-                   help="threads per worker; >1 uses gunicorn's gthread worker (KG_THREADS; default 1, "
-                        "or 4 with --allow-update, so a write waiting for its shapes check holds a thread, not a worker)")
+                   help="threads per worker; >1 uses gunicorn's gthread worker (KG_THREADS; default 1; 8 for a remote "
+                        "--store, whose queries wait on the network; 4 with --allow-update, so a write waiting for "
+                        "its shapes check holds a thread, not a worker)")
     p.add_argument("--query-timeout", type=float, default=_env("QUERY_TIMEOUT", 5.0),
                    help="seconds a query may run before it is stopped (KG_QUERY_TIMEOUT; default 5)")
     p.add_argument("--max-rows", type=int, default=_env("MAX_ROWS", 10_000),
@@ -73,8 +74,9 @@ class _Gunicorn(BaseApplication):
 def run(args: argparse.Namespace) -> int:
     from . import create_app
 
-    if not args.threads:
-        args.threads = 4 if args.allow_update else 1
+    if not args.threads:  # sync workers are fastest for the embedded store (no thread hand-offs);
+        # a remote store's queries wait on the network, so threads pass the clients' concurrency on
+        args.threads = 4 if args.allow_update else 8 if args.store.startswith(("http://", "https://")) else 1
     config = {"QUERY_TIMEOUT": args.query_timeout, "MAX_ROWS": args.max_rows,
               "QUERY_PROCESSES": max(1, args.threads), "CORS_ORIGINS": args.cors_origins,
               "RESULT_CACHE_MB": args.result_cache_mb,
