@@ -52,7 +52,9 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
+from bench.endpoint import process_group  # noqa: E402
 from kg.curated import CHANGES_GRAPH, read_state  # noqa: E402
 from kg.auth import add_token  # noqa: E402
 
@@ -135,17 +137,7 @@ class CurationServer:
 
     def group(self) -> list[tuple[int, int, str]]:
         """(pid, ppid, state) of the live processes of the server's process group."""
-        out = []
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.pgid and fields[0] != "Z":
-                out.append((int(pid), int(fields[1]), fields[0]))
-        return out
+        return [(pid, int(f[1]), f[0]) for pid, f in process_group(self.pgid) if f[0] != "Z"]
 
     def workers(self) -> list[int]:
         return [pid for pid, ppid, _ in self.group() if ppid == self.proc.pid]

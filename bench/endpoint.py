@@ -60,6 +60,21 @@ end
 """.replace("ACCEPT", ACCEPT)
 
 
+def process_group(pgid: int) -> list[tuple[int, list[str]]]:
+    """(pid, /proc/PID/stat fields after the command name) of each process in group ``pgid``."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            out.append((int(pid), fields))
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,16 +122,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the server's process group (live processes and reaped children)."""
-        total = 0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.proc.pid:  # process group id
-                total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        total = sum(sum(int(x) for x in fields[11:15]) for _, fields in process_group(self.proc.pid))  # utime..cstime
         return total / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:

@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import SYN, corpus  # noqa: E402
-from bench.endpoint import Server, drive, free_port, wait_ready  # noqa: E402
+from bench.endpoint import Server, drive, free_port, process_group, wait_ready  # noqa: E402
 from kg.sources import ONTOLOGY_FILE, ONTOLOGY_GRAPH, SourceFile  # noqa: E402
 
 ACCEPT = "application/sparql-results+json"
@@ -376,15 +376,7 @@ class Endpoint:
 
 
 def group_pids(leader: int) -> list[int]:
-    pids = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2]) == leader:
-                    pids.append(int(pid))
-            except OSError:
-                pass
-    return pids
+    return [pid for pid, _ in process_group(leader)]
 
 
 def sequential(ep: Endpoint, mix: list[tuple[str, str]], timeout: float = 120, budget: float = 180) -> list[dict]:
