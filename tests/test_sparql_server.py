@@ -44,6 +44,18 @@ def test_help(cmd):
         assert flag in out.stdout
 
 
+@pytest.mark.parametrize("args,says", [
+    (["--store", "/nonexistent/store"], "not an on-disk store (write one with: kg load --to /nonexistent/store)"),
+    (["--store", "http://127.0.0.1:9/sparql"], "unreachable"),
+    (["--allow-update"], "ALLOW_UPDATE needs STATE_DIR and TOKENS"),
+])
+def test_a_server_that_cannot_start_says_why_in_one_line(args, says):
+    """Regression: a missing store or an unreachable engine ended server.py with a traceback."""
+    out = subprocess.run([sys.executable, "server.py", *args], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()] and says in out.stderr
+
+
 def test_flask_dev_server_is_never_used():
     text = (REPO / "server.py").read_text() + (REPO / "src" / "kg" / "web" / "serving.py").read_text()
     assert "app.run(" not in text and "gunicorn" in text

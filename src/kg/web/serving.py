@@ -93,9 +93,10 @@ def run(args: argparse.Namespace) -> int:
                        "WRITABLE_GRAPHS": args.writable_graphs or None})
     if args.service_allow:
         config["SERVICE_ALLOWLIST"] = args.service_allow
+    from ..load import LoadError
     try:
         app = create_app(config, from_env=True)
-    except ValueError as exc:  # a configuration the operator has to fix: say what, no traceback
+    except (ValueError, LoadError) as exc:  # configuration or data the operator has to fix: say what, no traceback
         raise SystemExit(f"server.py: {exc}") from None
     if not args.no_dump_warmup:
         _warm_dumps(app)
