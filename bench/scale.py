@@ -456,6 +456,17 @@ def kg_server(label: str, extra: list[str], env: dict | None = None) -> KgServer
     return KgServer(label, extra, env)
 
 
+def serve_and_measure(label: str, extra: list[str], mix, args, work: Path, ready_note: str = ""):
+    """Start our server with ``extra`` flags, measure the mix through it, stop it: (figures, server)."""
+    srv = kg_server(label, extra)
+    try:
+        log(f"    server ready in {srv.wall_ready_s:.2f} s {ready_note}".rstrip())
+        r = measure_http(label, Endpoint(srv.url, lambda: group_pids(srv.proc.pid)), mix, args, work)
+    finally:
+        srv.stop()
+    return r, srv
+
+
 def run_size(size: int, args, work: Path) -> dict:
     log(f"\n## {size_name(size)} triples")
     path, manifest = corpus(size, seed=args.seed)
@@ -474,12 +485,7 @@ def run_size(size: int, args, work: Path) -> dict:
         load = embedded_load(sources)
         log(f"    load {load['load_s']:.2f} s ({manifest['triples'] / load['load_s']:,.0f} triples/s), "
             f"RSS +{load['rss_growth_mb']:.0f} MB")
-        srv = kg_server("embedded", data_args)
-        try:
-            log(f"    server ready in {srv.wall_ready_s:.2f} s (python start, load, fork)")
-            r = measure_http("embedded", Endpoint(srv.url, lambda: group_pids(srv.proc.pid)), mix, args, work)
-        finally:
-            srv.stop()
+        r, srv = serve_and_measure("embedded", data_args, mix, args, work, "(python start, load, fork)")
         r.update(load_s=load["load_s"], rss_growth_mb=load["rss_growth_mb"], ready_s=srv.wall_ready_s, disk_mb=None)
         res["stores"]["embedded"] = r
 
@@ -489,12 +495,7 @@ def run_size(size: int, args, work: Path) -> dict:
         w = ondisk_write(sources, d)
         disk = du_mb(d)
         log(f"    written in {w['load_s']:.2f} s, {disk:.0f} MB on disk, writer peak RSS {w['peak_rss_mb']:.0f} MB")
-        srv = kg_server("on-disk", ["--store", str(d)])
-        try:
-            log(f"    server ready in {srv.wall_ready_s:.2f} s")
-            r = measure_http("on-disk", Endpoint(srv.url, lambda: group_pids(srv.proc.pid)), mix, args, work)
-        finally:
-            srv.stop()
+        r, srv = serve_and_measure("on-disk", ["--store", str(d)], mix, args, work)
         r.update(load_s=w["load_s"], writer_peak_rss_mb=w["peak_rss_mb"], ready_s=srv.wall_ready_s, disk_mb=disk)
         res["stores"]["on-disk"] = r
         shutil.rmtree(d, ignore_errors=True)
