@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from .namespaces import PREFIXES
 
-__all__ = ["canonical_quads", "canonical_triples", "to_ox_term", "from_ox_term", "serialize_canonical"]
+__all__ = ["canonical_quads", "canonical_triples", "to_ox_term", "from_ox_term", "serialize_canonical",
+           "dataset_from_quads", "graph_from_quads"]
 
 
 def to_ox_term(t):
@@ -40,6 +41,27 @@ def from_ox_term(t):
             return Literal(t.value, lang=t.language)
         return Literal(t.value, datatype=URIRef(t.datatype.value))
     raise TypeError(f"not an RDF term: {t!r}")
+
+
+def dataset_from_quads(quads):
+    """pyoxigraph quads -> an rdflib Dataset, each quad in its named graph (project prefixes bound)."""
+    from rdflib import Dataset
+
+    from .load import bind_prefixes
+    ds = bind_prefixes(Dataset())
+    for q in quads:
+        graph = ds.graph(from_ox_term(q.graph_name)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
+        graph.add(tuple(map(from_ox_term, q.triple)))
+    return ds
+
+
+def graph_from_quads(quads) -> Graph:
+    """pyoxigraph quads -> one rdflib Graph of their triples (graph names dropped: the union)."""
+    from .load import bind_prefixes
+    g = bind_prefixes(Graph())
+    for q in quads:
+        g.add(tuple(map(from_ox_term, q.triple)))
+    return g
 
 
 def canonical_quads(quads) -> list[ox.Quad]:

@@ -15,8 +15,9 @@ A write is a transaction (``CuratedStore.transact``):
 5. append the change (and its PROV record, kept in the changes graph) to the journal, fsync;
 6. swap the copy in; only now is the write acknowledged.
 
-Readers never see a half-applied change: a worker handles one request at a time and applies a
-journal record whole between requests, and the writer swaps in a finished copy.
+Readers never see a half-applied change: a process applies journal records to a copy of its
+graph and swaps the copy in, and the writer swaps in its finished copy; a thread still answering
+from the old graph finishes on it.
 """
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ from .namespaces import DS, GRAPH
 from .sources import SHAPES_GRAPH, SourceFile
 from .store import OxigraphStore
 
-__all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "prov_record", "quads_text", "patch_text"]
+__all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "data_quads", "prov_record",
+           "quads_text", "patch_text"]
 
 CHANGES_GRAPH = str(GRAPH.changes)
 PROV = "http://www.w3.org/ns/prov#"
@@ -97,6 +99,23 @@ def _parse_quads(text: str) -> list[ox.Quad]:
     # ox.parse keeps blank-node labels as written (Store.load would rename them), so a blank
     # node removed by a later change is the same node in every process and after a restart
     return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if text else []
+
+
+def _replay(store: ox.Store, records: list[dict]) -> None:
+    """Apply journal records, in order, to ``store``."""
+    for rec in records:
+        for q in _parse_quads(rec["removed"]):
+            store.remove(q)
+        store.extend(_parse_quads(rec["added"]))
+
+
+def _in(q: ox.Quad, graphs) -> bool:
+    return isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs
+
+
+def data_quads(quads) -> list[ox.Quad]:
+    """The quads the shapes apply to: everything but the shapes and the change log."""
+    return [q for q in quads if not _in(q, (SHAPES_GRAPH, CHANGES_GRAPH))]
 
 
 def _now() -> str:
@@ -211,10 +230,7 @@ class CuratedStore(OxigraphStore):
                 return False
             fresh = ox.Store()
             fresh.extend(self.store)
-            for rec in records:
-                for q in _parse_quads(rec["removed"]):
-                    fresh.remove(q)
-                fresh.extend(_parse_quads(rec["added"]))
+            _replay(fresh, records)
             self.store, self.offset, self.seq, self.loaded_at = fresh, end, records[-1]["seq"], records[-1]["time"]
             return True
 
@@ -238,20 +254,22 @@ class CuratedStore(OxigraphStore):
             self.journal.truncate_tail(self.offset)
             # updates see the graph store without the protected graphs: CLEAR ALL clears what
             # curators may write, and nothing an update does can reach the shapes or the change log
-            kept = [q for q in self.store if self._protected(q)]
+            kept, before = [], []
+            for q in self.store:
+                (kept if _in(q, self.protected) else before).append(q)
             copy = ox.Store()
-            copy.extend(q for q in self.store if not self._protected(q))
+            copy.extend(before)
             try:
                 apply(copy)
-            except Refusal:
-                raise
             except (SyntaxError, ValueError) as exc:
                 raise Refusal(400, f"the update could not be applied: {' '.join(str(exc).split())[:300]}") from None
-            removed, added = self._diff(copy)
+            before_set, after = set(before), set(copy)
+            removed, added = sorted(before_set - after, key=str), sorted(after - before_set, key=str)
             if not removed and not added:  # nothing to make durable, nothing to log
                 return Change(0, agent, kind, text, at=_now())
             copy.extend(kept)
-            self._check_graphs(removed + added)
+            for g in sorted({q.graph_name for q in removed + added}, key=str):
+                self.check_writable(g)
             if check is not None:
                 report = check(copy)
                 if report is not None:
@@ -270,40 +288,18 @@ class CuratedStore(OxigraphStore):
                 self.store, self.offset, self.seq, self.loaded_at = copy, end, change.seq, rec["time"]
             return change
 
-    def _protected(self, q: ox.Quad) -> bool:
-        return isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in self.protected
-
-    def check_writable(self, graph) -> None:
-        """Refuse (403) a write aimed at ``graph`` (an ox.NamedNode or DefaultGraph) before it runs."""
-        self._check_graphs([ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o"), graph)])
-
-    def _diff(self, copy: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
-        before, after = {q for q in self.store if not self._protected(q)}, set(copy)
-        return sorted(before - after, key=str), sorted(after - before, key=str)
-
-    def _check_graphs(self, quads: list[ox.Quad]) -> None:
-        for g in sorted({q.graph_name for q in quads}, key=str):
-            if isinstance(g, ox.DefaultGraph):
-                if not self.allow_default_graph:
-                    raise Refusal(403, "writing to the default graph is not allowed here; name a graph under "
-                                       f"{self.writable_prefix}")
-            elif g.value in self.protected:
-                raise Refusal(403, f"the graph <{g.value}> is read-only (shapes and the change log are "
-                                   "kept by the service); nothing was changed")
-            elif not g.value.startswith(self.writable_prefix):
-                raise Refusal(403, f"the graph <{g.value}> is outside the writable namespace "
-                                   f"<{self.writable_prefix}>; nothing was changed")
-
-    # -- reading --------------------------------------------------------------------------
-    def changes_since(self, seq: int = 0) -> list[dict]:
-        records, _ = self.journal.read_from(0)
-        return [r for r in records if r["seq"] > seq]
-
-    def data_quads(self, store: ox.Store | None = None) -> list[ox.Quad]:
-        """The quads the shapes apply to: everything but the shapes and the change log."""
-        skip = {SHAPES_GRAPH, CHANGES_GRAPH}
-        return [q for q in (store or self.store)
-                if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in skip)]
+    def check_writable(self, g) -> None:
+        """Refuse (403) a write to graph ``g`` (an ox.NamedNode or ox.DefaultGraph)."""
+        if isinstance(g, ox.DefaultGraph):
+            if not self.allow_default_graph:
+                raise Refusal(403, "writing to the default graph is not allowed here; name a graph under "
+                                   f"{self.writable_prefix}")
+        elif g.value in self.protected:
+            raise Refusal(403, f"the graph <{g.value}> is read-only (shapes and the change log are "
+                               "kept by the service); nothing was changed")
+        elif not g.value.startswith(self.writable_prefix):
+            raise Refusal(403, f"the graph <{g.value}> is outside the writable namespace "
+                               f"<{self.writable_prefix}>; nothing was changed")
 
 
 def read_state(state_dir: Path | str) -> ox.Store:
@@ -313,10 +309,6 @@ def read_state(state_dir: Path | str) -> ox.Store:
         raise LoadError(f"{d}: not a state directory (no base.nq); the server writes one with --state-dir")
     store = ox.Store()
     store.extend(_parse_quads((d / "base.nq").read_text("utf-8")))
-    records, _ = Journal(d / "journal").read_from(0)
-    for rec in records:
-        for q in _parse_quads(rec["removed"]):
-            store.remove(q)
-        store.extend(_parse_quads(rec["added"]))
+    _replay(store, Journal(d / "journal").read_from(0)[0])
     return store
 

@@ -40,6 +40,21 @@ RDF_SUFFIXES = {suffix: fmt for suffix, (_, fmt) in RDF_FILE_FORMATS.items()}
 QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
 
 
+def rdf_file_format(path: Path) -> ox.RdfFormat:
+    """The pyoxigraph format of a source file, by suffix; LoadError if missing or of an unknown type."""
+    if not path.is_file():
+        raise LoadError(f"{path}: file not found")
+    fmt = RDF_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise LoadError(f"{path}: unknown RDF file type {path.suffix!r}")
+    return fmt
+
+
+def parse_error(path: Path, exc: Exception) -> LoadError:
+    """pyoxigraph's parse error as one line naming the file."""
+    return LoadError(f"{path}: {' '.join(str(exc).split())[:300]}")
+
+
 class StoreError(Exception):
     """The store could not answer (a remote engine down or failing): ``status`` is the HTTP answer."""
     status = 502
@@ -87,19 +102,15 @@ class OxigraphStore:
         t0 = time.perf_counter()
         for src in default_sources() if sources is None else sources:
             path = Path(src.path)
-            if not path.is_file():
-                if skip_missing:
-                    continue
-                raise LoadError(f"{path}: file not found")
-            fmt = RDF_SUFFIXES.get(path.suffix.lower())
-            if fmt is None:
-                raise LoadError(f"{path}: unknown RDF file type {path.suffix!r}")
+            if skip_missing and not path.is_file():
+                continue
+            fmt = rdf_file_format(path)
             graph = None if (fmt in QUAD_FORMATS or not src.graph) else ox.NamedNode(src.graph)
             try:
                 self.store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(),
                                      to_graph=graph)
             except (SyntaxError, ValueError, OSError) as exc:
-                raise LoadError(f"{path}: {' '.join(str(exc).split())[:300]}") from None
+                raise parse_error(path, exc) from None
             self.sources.append(src)
         self.load_seconds = time.perf_counter() - t0
         self.loaded_at = time.time()
@@ -205,4 +216,4 @@ def load_store(sources: Iterable[SourceFile] | None = None, **kw) -> OxigraphSto
     return OxigraphStore.from_sources(sources, **kw)
 
 
-__all__ = ["Dataset", "Store", "StoreError", "StoreTimeout", "OxigraphStore", "OnDiskStore", "open_store", "load_store", "RDF_SUFFIXES"]
+__all__ = ["rdf_file_format", "parse_error", "Dataset", "Store", "StoreError", "StoreTimeout", "OxigraphStore", "OnDiskStore", "open_store", "load_store", "RDF_SUFFIXES"]

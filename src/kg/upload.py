@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from .load import LoadError
 from .remote import EMPTY_GRAPH, LOAD_RECORD, RemoteStore, engine_message
 from .sources import SourceFile, default_sources
-from .store import QUAD_FORMATS, RDF_SUFFIXES, StoreError
+from .store import QUAD_FORMATS, StoreError, parse_error, rdf_file_format
 
 __all__ = ["Target", "read_graphs", "chunks", "upload", "record_update"]
 
@@ -92,11 +92,7 @@ def read_graphs(sources: Iterable[SourceFile] | None = None) -> dict[str, list[o
     graphs: dict[str, dict[ox.Triple, None]] = {}
     for src in default_sources() if sources is None else sources:
         path = Path(src.path)
-        if not path.is_file():
-            raise LoadError(f"{path}: file not found")
-        fmt = RDF_SUFFIXES.get(path.suffix.lower())
-        if fmt is None:
-            raise LoadError(f"{path}: unknown RDF file type {path.suffix!r}")
+        fmt = rdf_file_format(path)
         try:
             for item in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
                 if fmt in QUAD_FORMATS:
@@ -106,7 +102,7 @@ def read_graphs(sources: Iterable[SourceFile] | None = None) -> dict[str, list[o
                 else:
                     graphs.setdefault(src.graph or path.resolve().as_uri(), {})[item] = None
         except (SyntaxError, ValueError, OSError) as exc:
-            raise LoadError(f"{path}: {' '.join(str(exc).split())[:300]}") from None
+            raise parse_error(path, exc) from None
     return {g: list(ts) for g, ts in graphs.items()}
 
 

@@ -108,12 +108,8 @@ def validate(data_graph: Graph | None = None, *, shapes: Graph | Path | str | No
 
 def validate_quads(quads, *, shapes: Graph | Path | str | None = None) -> ValidationReport:
     """Validate pyoxigraph quads (their union, graph names ignored) as :func:`validate` does."""
-    from .canonical import from_ox_term
-    from .load import bind_prefixes
-    g = bind_prefixes(Graph())
-    for q in quads:
-        g.add((from_ox_term(q.subject), from_ox_term(q.predicate), from_ox_term(q.object)))
-    return validate(g, shapes=shapes)
+    from .canonical import graph_from_quads
+    return validate(graph_from_quads(quads), shapes=shapes)
 
 
 __all__ += ["validate_quads"]

@@ -20,22 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def curated_dataset(state: Path):
     """The curated graph as an rdflib Dataset, each graph by name, the change log left out."""
-    import pyoxigraph as ox
-    from rdflib import Dataset
-
-    from ..canonical import from_ox_term
+    from ..canonical import dataset_from_quads
     from ..curated import CHANGES_GRAPH, read_state
-    from ..load import bind_prefixes
-    ds = bind_prefixes(Dataset())
-    for q in read_state(state):
-        if isinstance(q.graph_name, ox.NamedNode):
-            if q.graph_name.value == CHANGES_GRAPH:
-                continue
-            graph = ds.graph(from_ox_term(q.graph_name))
-        else:
-            graph = ds.default_graph
-        graph.add(tuple(map(from_ox_term, q.triple)))
-    return ds
+    return dataset_from_quads(q for q in read_state(state) if getattr(q.graph_name, "value", None) != CHANGES_GRAPH)
 
 
 def run(args: argparse.Namespace) -> int:

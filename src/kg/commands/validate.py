@@ -23,13 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.state:  # what the server serves: everything but the shapes and the change log
-        from ..canonical import from_ox_term
-        from ..curated import CHANGES_GRAPH, read_state
-        from ..sources import SHAPES_GRAPH
-        g = load_graph([])
-        for q in read_state(args.state):
-            if getattr(q.graph_name, "value", None) not in (SHAPES_GRAPH, CHANGES_GRAPH):
-                g.add(tuple(map(from_ox_term, q.triple)))
+        from ..canonical import graph_from_quads
+        from ..curated import data_quads, read_state
+        g = graph_from_quads(data_quads(read_state(args.state)))
     elif args.data:  # the given files, with the ontology and stored text they rely on
         g = load_graph([src for src in default_sources() if src.path != DATA_FILE])
         for f in args.data:

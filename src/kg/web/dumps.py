@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template_string, request
-from rdflib import Dataset
 from werkzeug.exceptions import NotFound
 
-from ..canonical import from_ox_term
+from ..canonical import dataset_from_quads
 from ..export import DUMP_NAMES, FORMATS, Dump, as_source, context_bytes, export
-from ..load import bind_prefixes
 
 bp = Blueprint("dumps", __name__)
 
@@ -44,11 +42,7 @@ class DumpCache:
 
     @cached_property
     def source(self):
-        ds = bind_prefixes(Dataset())
-        for q in ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS):
-            graph = ds.graph(from_ox_term(q.graph_name)) if isinstance(q.graph_name, ox.NamedNode) else ds.default_graph
-            graph.add(tuple(map(from_ox_term, q.triple)))
-        return as_source(ds)
+        return as_source(dataset_from_quads(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)))
 
     def path(self, name: str) -> Path:
         return self.directory / FORMATS[name].filename
