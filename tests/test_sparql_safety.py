@@ -289,4 +289,4 @@ def test_response_cache_keeps_errors_out(make_app):
     client = app.test_client()
     bad = {"query": "SELECT * WHERE { ?s ?p }"}
     assert client.get("/sparql", query_string=bad).status_code == 400
-    assert not app.wsgi_app.items
+    assert not app.extensions["kg"].cache.items  # the one answer cache (kg.web.state)

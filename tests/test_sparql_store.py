@@ -97,7 +97,8 @@ def test_negotiate_without_accept_gives_the_default():
 
 # -- the on-disk store (kg load --to DIR; kg serve --store DIR) -----------------------------------
 def test_on_disk_store_matches_memory(fixture_sources, tmp_path):
-    from kg.store import OnDiskStore, open_store
+    from kg.store import OnDiskStore
+    from kg.backends import open_store
     disk = OnDiskStore.write(tmp_path / "db", fixture_sources)
     mem = OxigraphStore.from_sources(fixture_sources)
     assert isinstance(open_store(tmp_path / "db"), OnDiskStore)
@@ -122,7 +123,8 @@ def test_on_disk_store_reopens_after_fork(fixture_sources, tmp_path):
 
 
 def test_on_disk_store_refuses_to_clobber(fixture_sources, tmp_path):
-    from kg.store import OnDiskStore, open_store
+    from kg.store import OnDiskStore
+    from kg.backends import open_store
     OnDiskStore.write(tmp_path / "db", fixture_sources)
     with pytest.raises(LoadError, match="--replace"):
         OnDiskStore.write(tmp_path / "db", fixture_sources)

@@ -11,7 +11,8 @@ A write is a transaction (``CuratedStore.transact``):
 1. take the state directory's lock (``flock``): writers in every process are serialised;
 2. catch up with the journal, copy the graph and apply the change to the copy;
 3. refuse it if it touches a graph outside the writable ones;
-4. check the copy against the shapes (the caller's ``check``); refuse it if it does not conform;
+4. check the copy against the shapes (the store's ``check``, a :class:`kg.validate.ShapesGate` when
+   served); refuse it if it does not conform;
 5. append the change (and its PROV record, kept in the changes graph) to the journal, fsync;
 6. swap the copy in; only now is the write acknowledged.
 
@@ -26,18 +27,18 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
+from .changes import AddToGraph, Change, ChangeSet, DropGraph, Refusal, ReplaceGraph, Update, graph_label
 from .journal import Journal, JournalError, fsync_dir
 from .load import LoadError
 from .namespaces import DS, GRAPH
 from .sources import SHAPES_GRAPH, SourceFile
-from .store import OxigraphStore
+from .store import Capabilities, OxigraphStore
 
 __all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "data_quads", "prov_record",
            "quads_text", "patch_text"]
@@ -51,38 +52,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDF_VALUE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#value")
 
 
-class Refusal(Exception):
-    """A write that is refused and changed nothing: ``status`` is the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str, report=None):
-        super().__init__(message)
-        self.status, self.message, self.report = status, message, report
-
-
-@dataclass
-class Change:
-    """One acknowledged change."""
-    seq: int
-    agent: str
-    kind: str            # "SPARQL Update", "Graph Store PUT", ...
-    text: str            # the update, or a one-line description of a Graph Store request
-    removed: list[ox.Quad] = field(default_factory=list)
-    added: list[ox.Quad] = field(default_factory=list)
-    at: str = ""
-
-    @property
-    def iri(self) -> str | None:
-        """Its IRI in the change log; None for a write that changed nothing (seq 0: not logged)."""
-        return f"{DS}change-{self.seq:06d}" if self.seq else None
-
-    def summary(self) -> dict:
-        graphs = sorted({_graph_name(q.graph_name) for q in self.removed + self.added})
-        return {"change": self.iri, "seq": self.seq or None, "agent": self.agent, "at": self.at,
-                "added": len(self.added), "removed": len(self.removed), "graphs": graphs}
-
-
-def _graph_name(g) -> str:
-    return g.value if isinstance(g, ox.NamedNode) else "default graph"
+_graph_name = graph_label
 
 
 def quads_text(quads: Iterable[ox.Quad]) -> str:
@@ -158,11 +128,16 @@ class CuratedStore(OxigraphStore):
 
     def __init__(self, state_dir: Path | str, sources: Iterable[SourceFile] | None = None, *,
                  writable_prefix: str = str(GRAPH), protected: Iterable[str] = (SHAPES_GRAPH, CHANGES_GRAPH),
-                 allow_default_graph: bool = True):
+                 allow_default_graph: bool = True, check: Callable[[list[ox.Quad]], object] | None = None):
+        """``check(quads)``: the shapes gate every write passes (the would-be data quads: shapes and
+        change log left out); None when they conform, else a report (refused with 422)."""
         self.dir = Path(state_dir)
+        self.check = check
         self.dir.mkdir(parents=True, exist_ok=True)
         self.base, self.journal = self.dir / "base.nq", Journal(self.dir / "journal")
         self.writable_prefix, self.protected = writable_prefix, frozenset(protected)
+        self.capabilities = Capabilities(writable=True, protected_graphs=self.protected)
+        self.timeout = None
         self.allow_default_graph = allow_default_graph
         self.sources, self.load_seconds = list(sources or []), 0.0
         self._new_mutex()
@@ -234,17 +209,29 @@ class CuratedStore(OxigraphStore):
             self.store, self.offset, self.seq, self.loaded_at = fresh, end, records[-1]["seq"], records[-1]["time"]
             return True
 
+    def version(self) -> str:
+        return f"{self.loaded_at}:{self.seq}:{len(self.store)}"
+
     def _new_mutex(self) -> None:
         self._mutex = threading.RLock()  # threads of one process: syncing and swapping
 
     # -- writing --------------------------------------------------------------------------
+    def write(self, changes: ChangeSet, *, agent: str, lock_timeout: float | None = None) -> Change:
+        """Apply a change set in one transaction (the Store contract's write)."""
+        for g in changes.graphs():
+            self.check_writable(g)
+        return self.transact(lambda copy: apply_operations(copy, changes.operations), agent=agent,
+                             kind=changes.kind, text=changes.text, lock_timeout=lock_timeout)
+
     def transact(self, apply: Callable[[ox.Store], None], *, agent: str, kind: str, text: str,
-                 check: Callable[[ox.Store], object] | None = None, lock_timeout: float | None = None) -> Change:
+                 check: Callable[[list[ox.Quad]], object] | None = None, lock_timeout: float | None = None) -> Change:
         """Run ``apply`` on a copy of the graph, check it and make it durable (module docstring).
 
-        ``check(copy)`` returns None when the copy conforms, else a report (raised as a 422
-        Refusal). ``apply`` may raise Refusal or SyntaxError/ValueError (raised as a 400).
+        ``check(quads)`` (default: the store's gate) returns None when the would-be data conforms,
+        else a report (raised as a 422 Refusal). ``apply`` may raise Refusal or SyntaxError/ValueError
+        (raised as a 400).
         """
+        check = self.check if check is None else check
         started = _now()
         with self.lock(lock_timeout):
             self.sync()
@@ -268,14 +255,18 @@ class CuratedStore(OxigraphStore):
             if not removed and not added:  # nothing to make durable, nothing to log
                 return Change(0, agent, kind, text, at=_now())
             copy.extend(kept)
-            for g in sorted({q.graph_name for q in removed + added}, key=str):
+            touched = {q.graph_name for q in removed + added}
+            for g in sorted(touched, key=str):
                 self.check_writable(g)
             if check is not None:
-                report = check(copy)
+                report = check(data_quads(copy))
                 if report is not None:
                     raise Refusal(422, "the change would make the graph break its shapes; nothing was changed",
                                   report)
-            change = Change(self.seq + 1, agent, kind, text, removed, added, at=_now())
+            had = {q.graph_name for q in before}
+            created = sorted(g.value for g in {q.graph_name for q in added}
+                             if isinstance(g, ox.NamedNode) and g not in had)
+            change = Change(self.seq + 1, agent, kind, text, removed, added, at=_now(), created=created)
             record_quads = prov_record(change, started)
             copy.extend(record_quads)
             rec = {"seq": change.seq, "time": time.time(), "at": change.at, "agent": agent, "kind": kind,
@@ -300,6 +291,21 @@ class CuratedStore(OxigraphStore):
         elif not g.value.startswith(self.writable_prefix):
             raise Refusal(403, f"the graph <{g.value}> is outside the writable namespace "
                                f"<{self.writable_prefix}>; nothing was changed")
+
+
+def apply_operations(st: ox.Store, operations) -> None:
+    """Apply change-set operations (kg.changes) to a pyoxigraph store, in order."""
+    for op in operations:
+        if isinstance(op, Update):
+            st.update(op.sparql, base_iri=op.base_iri)
+            continue
+        if isinstance(op, (ReplaceGraph, DropGraph)):
+            for q in list(st.quads_for_pattern(None, None, None, op.graph)):
+                st.remove(q)
+        if isinstance(op, DropGraph) and isinstance(op.graph, ox.NamedNode):
+            st.remove_graph(op.graph)
+        if isinstance(op, (ReplaceGraph, AddToGraph)):
+            st.extend(op.quads)
 
 
 def read_state(state_dir: Path | str) -> ox.Store:

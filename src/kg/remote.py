@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from .load import LoadError
 from .namespaces import GRAPH
-from .store import QUAD_FORMATS, Dataset, StoreError, StoreTimeout
+from .store import QUAD_FORMATS, Capabilities, Dataset, ReadOnly, StoreError, StoreTimeout
 
 __all__ = ["RemoteStore", "RemoteTriples", "LOAD_RECORD", "EMPTY_GRAPH", "DIALECT_NOTES", "engine_message",
            "record_query"]
@@ -135,7 +135,7 @@ class RemoteTriples:
         return ox.serialize(self.triples, output, format=format)
 
 
-class RemoteStore:
+class RemoteStore(ReadOnly):
     """The Store protocol (kg.store) over a SPARQL 1.1 query endpoint.
 
     ``url``: the query endpoint. ``record``: the load record's graph (``kg load --record``), or
@@ -144,7 +144,8 @@ class RemoteStore:
     Basic credentials for an endpoint that wants them.
     """
 
-    remote = True  # EndpointState: run queries in-process; the socket timeout is the time limit
+    #: queries run in the web process (no fork: sockets must not be shared); the socket timeout is the limit
+    capabilities = Capabilities(forkable=False, enforces_timeout=True)
 
     def __init__(self, url: str, *, record: str = LOAD_RECORD, graphs: Sequence[str] | None = None,
                  timeout: float | None = None, user: str | None = None, password: str | None = None,

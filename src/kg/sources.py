@@ -50,3 +50,28 @@ def default_sources(root: Path | None = None) -> list[SourceFile]:
 __all__ = ["SourceFile", "default_sources", "project_root", "ONTOLOGY_GRAPH", "ESSAY_GRAPH",
            "SHAPES_GRAPH", "ONTOLOGY_FILE", "ONTOLOGY_RDFXML", "DATA_FILE", "SOURCE_TEXT_FILE",
            "ESSAY_TEXT", "SHAPES_FILE", "QUERIES_DIR"]
+
+
+def parse_sources(value) -> list[SourceFile] | None:
+    """Sources as given by ``--data`` / KG_SOURCES / the SOURCES setting: SourceFile items,
+    (path, graph) pairs or "path[=graph]" strings (a list, or one comma-separated string).
+
+    >>> [s.graph for s in parse_sources("a.ttl=http://ex/g")]
+    ['http://ex/g']
+    """
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    out = []
+    for item in items:
+        if isinstance(item, SourceFile):
+            out.append(item)
+        elif isinstance(item, (tuple, list)):
+            out.append(SourceFile(Path(item[0]), item[1] if len(item) > 1 else ""))
+        else:
+            path, _, graph = str(item).strip().partition("=")
+            out.append(SourceFile(Path(path), graph or Path(path).resolve().as_uri()))
+    return out
+
+
+__all__ += ["parse_sources"]

@@ -1,13 +1,18 @@
-"""The query store: a small interface and its implementations, chosen by ``open_store(spec)``.
+"""The store contract (:class:`Store`) and the embedded pyoxigraph stores that keep it.
 
-- ``None`` / ``"memory"``: the embedded in-memory pyoxigraph store, loaded from the source files;
-- a directory: an on-disk pyoxigraph (RocksDB) store written by ``kg load --to DIR``, opened
-  read-only by each process that queries it;
-- an ``http(s)://`` URL: a remote SPARQL engine (``kg.remote.RemoteStore``), standard protocols only.
+The web layer reaches a store only through :class:`Store`: queries, dumps, counts, its version and
+``sync``, its :class:`Capabilities`, and writes as change sets (:mod:`kg.changes`). Nothing outside
+the store modules (this one, ``remote.py``, ``curated.py``) touches an engine's own handle.
+Implementations, chosen by ``kg.backends.open_store(spec)``:
+
+- :class:`OxigraphStore`: the embedded in-memory pyoxigraph store, loaded from the source files;
+- :class:`OnDiskStore`: an on-disk pyoxigraph (RocksDB) store written by ``kg load --to DIR``,
+  opened read-only by each process that queries it;
+- ``kg.remote.RemoteStore``: a remote SPARQL engine, standard protocols only;
+- ``kg.curated.CuratedStore``: the writable one (base snapshot + journal).
 
 rdflib parses, serialises and validates; queries are answered by pyoxigraph (10-100x faster,
-see shared/FACTS.md). The interface is what the web layer needs and no more, so an on-disk
-pyoxigraph store or a remote SPARQL engine can later stand behind it.
+see shared/FACTS.md).
 
 Named graphs: each source file is loaded into its own named graph; the default graph a query
 sees is the union of all named graphs, unless the query (FROM / FROM NAMED) or the protocol
@@ -32,6 +37,7 @@ from typing import Iterable, Protocol, Sequence
 
 import pyoxigraph as ox
 
+from .changes import Change, ChangeSet, Refusal
 from .load import RDF_FILE_FORMATS, LoadError
 from .sources import SourceFile, default_sources
 
@@ -72,20 +78,67 @@ class Dataset:
     named_graphs: Sequence[str] | None = None
 
 
-class Store(Protocol):
-    """What the endpoint needs from a query engine."""
+@dataclass(frozen=True)
+class Capabilities:
+    """What a store can do beyond answering queries; the web layer decides by these, never by type."""
+    writable: bool = False          # accepts change sets (Store.write); else write() refuses with 403
+    forkable: bool = True           # its queries may run in forked, killable processes (embedded engines)
+    enforces_timeout: bool = False  # stops a query itself at ``Store.timeout`` seconds (a remote engine's socket)
+    protected_graphs: frozenset = frozenset()  # graphs no write may touch (shapes, the change log)
 
-    loaded_at: float  # epoch seconds; doubles as Last-Modified of every answer
+
+READ_ONLY = Capabilities()
+
+
+class Store(Protocol):
+    """What the web layer needs from a store, and all it may use.
+
+    Reading: ``query`` (pyoxigraph result objects: QuerySolutions, QueryBoolean, or an iterable
+    of triples for CONSTRUCT/DESCRIBE; SyntaxError for a bad query, StoreError / StoreTimeout when
+    the engine fails or gives up), ``triple_count``, ``named_graphs``, ``dump``.
+    Versions: ``loaded_at`` (epoch seconds, the Last-Modified of every answer), ``version()``
+    (changes whenever the content may have: every cache is keyed by it) and ``sync()`` (catch up
+    with writes made by other processes; True when something changed).
+    Writing: ``write(changes, agent=...)`` applies a :class:`kg.changes.ChangeSet` in one
+    transaction, or raises :class:`kg.changes.Refusal`; ``check_writable(graph)`` refuses early.
+    """
+
+    capabilities: Capabilities
+    loaded_at: float
+    timeout: float | None  # seconds; used by stores whose capabilities say enforces_timeout
 
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
               base_iri: str | None = None): ...
     def triple_count(self, graph: str | None = None) -> int: ...
     def named_graphs(self) -> list[str]: ...
     def dump(self, format: ox.RdfFormat) -> bytes: ...
+    def version(self) -> str: ...
+    def sync(self) -> bool: ...
+    def write(self, changes: ChangeSet, *, agent: str, lock_timeout: float | None = None) -> Change: ...
+    def check_writable(self, graph) -> None: ...
+
+
+class ReadOnly:
+    """The read-only half of the contract's write side, shared by the stores that cannot write."""
+
+    capabilities = READ_ONLY
+    timeout = None
+
+    def version(self) -> str:
+        return f"{self.loaded_at}:{self.triple_count()}"
+
+    def sync(self) -> bool:
+        return False
+
+    def check_writable(self, graph) -> None:
+        raise Refusal(403, "writes are disabled: this store is read-only")
+
+    def write(self, changes: ChangeSet, *, agent: str, lock_timeout: float | None = None) -> Change:
+        raise Refusal(403, "writes are disabled: this store is read-only")
 
 
 @dataclass
-class OxigraphStore:
+class OxigraphStore(ReadOnly):
     """An in-memory pyoxigraph store. Read-only by convention once loaded."""
     store: ox.Store = field(default_factory=ox.Store)
     loaded_at: float = field(default_factory=time.time)
@@ -201,19 +254,9 @@ class OnDiskStore(OxigraphStore):
         return cls(path)
 
 
-def open_store(spec: str | Path | None = None, *, sources: Iterable[SourceFile] | None = None, **options) -> Store:
-    """The store named by ``spec`` (see the module docstring); ``options`` go to a remote store."""
-    text = str(spec) if spec is not None else "memory"
-    if text == "memory":
-        return OxigraphStore.from_sources(sources)
-    if text.startswith(("http://", "https://")):
-        from .remote import RemoteStore
-        return RemoteStore(text, **options)
-    return OnDiskStore(text)
-
-
 def load_store(sources: Iterable[SourceFile] | None = None, **kw) -> OxigraphStore:
     return OxigraphStore.from_sources(sources, **kw)
 
 
-__all__ = ["rdf_file_format", "parse_error", "Dataset", "Store", "StoreError", "StoreTimeout", "OxigraphStore", "OnDiskStore", "open_store", "load_store", "RDF_SUFFIXES"]
+__all__ = ["rdf_file_format", "parse_error", "Dataset", "Store", "Capabilities", "READ_ONLY", "ReadOnly",
+           "StoreError", "StoreTimeout", "OxigraphStore", "OnDiskStore", "load_store", "RDF_SUFFIXES"]

@@ -113,3 +113,62 @@ def validate_quads(quads, *, shapes: Graph | Path | str | None = None) -> Valida
 
 
 __all__ += ["validate_quads"]
+
+
+class ShapesGate:
+    """The shapes check every curated write passes (``CuratedStore(check=ShapesGate(...))``).
+
+    It validates the would-be data quads in a forked, niced child: readers keep the CPU, and a
+    check that runs past ``timeout`` seconds is killed (503 Refusal). Called with the quads, it
+    returns None when they conform, else the report as a dict (conforms, text, violations).
+    """
+
+    def __init__(self, shapes: Graph | Path | str | None = None, timeout: float = 120.0):
+        import pyshacl  # noqa: F401  imported once here, so each write's forked check starts at once
+        self.shapes, self.timeout = shapes, float(timeout)
+
+    def __call__(self, quads) -> dict | None:
+        import os
+        import select
+        import signal
+        import time
+
+        from .changes import Refusal
+        quads = list(quads)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                os.close(r)
+                os.nice(10)
+                rep = validate_quads(quads, shapes=self.shapes)
+                out = {"conforms": rep.conforms, "text": rep.text(),
+                       "violations": [v.as_dict() for v in rep.violations]}
+                with os.fdopen(w, "wb") as f:
+                    f.write(json.dumps(out).encode())
+            finally:
+                os._exit(0)
+        os.close(w)
+        chunks, deadline = [], time.monotonic() + self.timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([r], [], [], left)[0]:
+                    os.kill(pid, signal.SIGKILL)
+                    raise Refusal(503, f"checking the change against the shapes took longer than {self.timeout:g} s; "
+                                       "nothing was changed (VALIDATION_TIMEOUT)")
+                chunk = os.read(r, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(r)
+            os.waitpid(pid, 0)
+        try:
+            report = json.loads(b"".join(chunks))
+        except ValueError:
+            raise Refusal(503, "the shapes check failed to run; nothing was changed") from None
+        return None if report["conforms"] else report
+
+
+__all__ += ["ShapesGate"]

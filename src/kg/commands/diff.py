@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     served = list(read_state(args.state))
-    from ..web import parse_sources
+    from ..sources import parse_sources
     sources = list(OxigraphStore.from_sources(parse_sources(args.data)).store)
     if not args.with_changes:
         served = [q for q in served if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == CHANGES_GRAPH)]

@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..web import parse_sources
+    from ..sources import parse_sources
     sources = parse_sources(args.data)
     if not args.to.startswith(("http://", "https://")):
         from ..store import OnDiskStore

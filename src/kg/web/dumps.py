@@ -1,26 +1,21 @@
 """/dumps/: every export of :mod:`kg.export` as a download, listed with its size; /context.jsonld.
 
-A dump is a deterministic function of the served quads, so each is written once into a cache
-directory named by a digest of those quads and shared by every worker (and every restart on the
-same data). `python server.py` fills the cache in a background process at start-up, so the
-server answers queries at once; a dump asked for before then is written on demand (about a
-second; ten for the HermiT-inferred one).
+A dump is a deterministic function of the graph, so each is written once into the private dump
+cache (:mod:`kg.dumpcache`: keyed by the graph's canonical form and the export code, shared by
+every worker and every restart on the same data; its ETags are that key). `python server.py`
+fills the cache in a background process at start-up, so the server answers queries at once; a
+dump asked for before then is written on demand (about a second; ten for the HermiT-inferred one).
 """
 from __future__ import annotations
-
-import hashlib
-import os
-import tempfile
-import threading
-from functools import cached_property
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template_string, request
 from werkzeug.exceptions import NotFound
 
 from ..canonical import dataset_from_quads
+from ..dumpcache import DumpCache, default_root
 from ..export import DUMP_NAMES, FORMATS, Dump, as_source, context_bytes, export
+from .state import current_state
 
 bp = Blueprint("dumps", __name__)
 
@@ -28,67 +23,46 @@ bp = Blueprint("dumps", __name__)
 DUMP_FORMATS = [f for f in FORMATS.values() if f.kind != "context"]
 
 
-class DumpCache:
-    """The dumps of one store's quads, written on first need into ``directory``."""
+class _Exporter:
+    """make(name, nquads) for the cache: one export Source (one canonicalisation) for all formats."""
 
-    def __init__(self, store, directory: Path | str | None = None):
-        self.store = store
-        quads = store.dump(ox.RdfFormat.N_QUADS)
-        self.nquads = quads
-        self.digest = hashlib.sha256(b"\n".join(sorted(quads.splitlines()))).hexdigest()[:16]
-        root = Path(directory) if directory else Path(tempfile.gettempdir()) / "deepseek-kg-dumps"
-        self.directory = root / self.digest
-        self._lock = threading.Lock()
+    def __init__(self):
+        self.source = None
 
-    @cached_property
-    def source(self):
-        return as_source(dataset_from_quads(ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)))
+    def __call__(self, name: str, nquads: bytes) -> bytes:
+        if self.source is None:
+            self.source = as_source(dataset_from_quads(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)))
+        return export(name, self.source)
 
-    def path(self, name: str) -> Path:
-        return self.directory / FORMATS[name].filename
 
-    def get(self, name: str) -> bytes:
-        """The dump's bytes; raises kg.reason.ReasoningError if ``inferred`` cannot be computed."""
-        path = self.path(name)
-        if path.exists():
-            return path.read_bytes()
-        with self._lock:
-            if path.exists():
-                return path.read_bytes()
-            data = export(name, self.source)
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)  # atomic: a reader sees the whole file or none
-            return data
+def make_cache(store, config) -> DumpCache:
+    """The dump cache of ``store``'s current content (DUMPS_DIR, else kg.dumpcache.default_root)."""
+    root = config.get("DUMPS_DIR") or default_root(config.get("STATE_DIR"))
+    return DumpCache(store.dump(ox.RdfFormat.N_QUADS), root, _Exporter())
 
-    def write_all(self) -> list[str]:
-        """Write every dump that is not there yet; the names written or found."""
-        from ..reason import ReasoningError
-        done = []
-        for f in DUMP_FORMATS:
-            try:
-                self.get(f.name)
-                done.append(f.name)
-            except ReasoningError:
-                continue
-        return done
 
-    def catalog(self) -> list[Dump]:
-        """Each dump with its size: the ones written so far (sizes unknown until written)."""
-        out = []
-        for f in DUMP_FORMATS:
-            p = self.path(f.name)
-            size = p.stat().st_size if p.exists() else -1
-            out.append(Dump(f.name, f.filename, f.media_type, f.content_type, f.suffix, size, f.kind, f.title))
-        return out
+def write_all(c: DumpCache) -> list[str]:
+    """Write every dump that is not there yet; the names written or found."""
+    from ..reason import ReasoningError
+    done = []
+    for f in DUMP_FORMATS:
+        try:
+            c.get(f.name)
+            done.append(f.name)
+        except ReasoningError:
+            continue
+    return done
+
+
+def catalog(c: DumpCache) -> list[Dump]:
+    """Each dump with its size: the ones written so far (sizes unknown until written)."""
+    return [Dump(f.name, f.filename, f.media_type, f.content_type, f.suffix, c.size(f.name), f.kind, f.title)
+            for f in DUMP_FORMATS]
 
 
 def cache() -> DumpCache:
-    state = current_app.extensions["kg"]
-    if state.dumps is None:
-        state.dumps = DumpCache(state.store, current_app.config.get("DUMPS_DIR"))
-    return state.dumps
+    """This app's dump cache for the data served now (kept with the other caches, by data version)."""
+    return current_state().memo("dumps", lambda state: make_cache(state.store, current_app.config))
 
 
 LISTING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -105,7 +79,7 @@ LISTING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 @bp.route("/dumps/")
 def listing():
-    dumps = cache().catalog()
+    dumps = catalog(cache())
     wants_json = request.args.get("format") == "json" or (
         request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json")
     if wants_json:
@@ -124,7 +98,7 @@ def dump(filename: str):
     if name is None or FORMATS[name].kind == "context":
         raise NotFound(f"no dump called {filename!r}: see /dumps/ for the list")
     c = cache()
-    etag = f"{c.digest}-{name}"
+    etag = f"{c.key}-{name}"
     if request.if_none_match.contains(etag):
         resp = Response(status=304)
     else:
@@ -147,4 +121,4 @@ def context():
     return resp
 
 
-__all__ = ["bp", "DumpCache", "DUMP_FORMATS", "cache"]
+__all__ = ["bp", "DUMP_FORMATS", "cache", "catalog", "make_cache", "write_all"]

@@ -14,8 +14,10 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
 
+from ..changes import AddToGraph, ChangeSet, DropGraph, ReplaceGraph
 from . import conneg
-from .writes import change_response, commit, principal, store
+from .state import current_state
+from .writes import change_response, commit, principal
 
 bp = Blueprint("graph_store", __name__)
 
@@ -54,12 +56,6 @@ def _name(g) -> str:
     return "the default graph" if isinstance(g, ox.DefaultGraph) else f"<{g.value}>"
 
 
-def _exists(st: ox.Store, g) -> bool:
-    if isinstance(g, ox.DefaultGraph):
-        return True
-    return st.contains_named_graph(g) or next(iter(st.quads_for_pattern(None, None, None, g)), None) is not None
-
-
 def _body_quads(g) -> list[ox.Quad]:
     """The request body's triples, put into graph ``g``; blank nodes get fresh labels."""
     mt = request.mimetype
@@ -85,7 +81,7 @@ def _body_quads(g) -> list[ox.Quad]:
 @bp.route("/rdf-graph-store", methods=["GET", "HEAD"])
 def read():
     g = _target()
-    st = current_app.extensions["kg"].store  # any Store: asked by SPARQL, so a remote engine works too
+    st = current_state().store  # any Store: asked by SPARQL, so a remote engine works too
     where = "{ ?s ?p ?o }" if isinstance(g, ox.DefaultGraph) else f"{{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}"
     if not isinstance(g, ox.DefaultGraph) and not bool(st.query(f"ASK {where}")):
         raise NotFound(f"there is no graph {_name(g)} in the store")
@@ -109,34 +105,20 @@ def write():
                         "with --allow-update)")
     who = principal("write")
     g = _target()
-    store().check_writable(g)  # a Refusal is answered by the write path's error handler
+    store = current_state().store
+    store.check_writable(g)  # a Refusal is answered by the write path's error handler
     method = request.method
-    created = []  # decided inside the transaction, under the writers' lock
     if method in ("PUT", "POST"):
         quads = _body_quads(g)
-
-        def apply(copy: ox.Store):
-            created.append(isinstance(g, ox.NamedNode) and not _exists(copy, g) and bool(quads))
-            if method == "PUT":
-                _clear(copy, g)
-            copy.extend(quads)
+        op = ReplaceGraph(g, quads) if method == "PUT" else AddToGraph(g, quads)
         text = f"{method} {_name(g)}: {len(quads)} triple(s) {'replacing its content' if method == 'PUT' else 'added'}"
     else:
-        if not _exists(store().store, g):
+        if isinstance(g, ox.NamedNode) and store.triple_count(g.value) == 0:
             raise NotFound(f"there is no graph {_name(g)} to delete")
-
-        def apply(copy: ox.Store):
-            _clear(copy, g)
-            if isinstance(g, ox.NamedNode):
-                copy.remove_graph(g)
-        text = f"DELETE {_name(g)}"
-    change = commit(apply, kind=f"Graph Store {method}", text=text, who=who)
-    return change_response(change, 201 if created and created[0] else 200)
-
-
-def _clear(st: ox.Store, g) -> None:
-    for q in list(st.quads_for_pattern(None, None, None, g)):
-        st.remove(q)
+        op, text = DropGraph(g), f"DELETE {_name(g)}"
+    change = commit(ChangeSet(f"Graph Store {method}", text, [op]), who)
+    created = isinstance(g, ox.NamedNode) and g.value in change.created
+    return change_response(change, 201 if method != "DELETE" and created else 200)
 
 
 __all__ = ["bp", "BODY_FORMATS"]

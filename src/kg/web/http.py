@@ -8,7 +8,6 @@ from werkzeug.exceptions import HTTPException
 
 from ..store import StoreError
 
-CORS_DEFAULTS = {"CORS_ORIGINS": "*", "CORS_MAX_AGE": 86400, "GZIP_MIN_SIZE": 1024, "GZIP_LEVEL": 5}
 _EXPOSE = "ETag, Last-Modified, KG-Truncated, Content-Length"
 
 
@@ -90,4 +89,4 @@ def _gzip(app: Flask, resp: Response) -> Response:
     return resp
 
 
-__all__ = ["install", "error_response", "CORS_DEFAULTS"]
+__all__ = ["install", "error_response", "allowed_origin"]

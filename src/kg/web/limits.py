@@ -1,22 +1,11 @@
-"""The endpoint's safety limits: defaults, and the checks applied to each request.
+"""The endpoint's safety limits: the checks applied to each request.
 
-Every limit is a config key (``KG_<KEY>`` in the environment when the app is created with
-``from_env=True``, or a ``server.py`` flag). Nothing is cut silently: a capped answer says so.
+Every limit is a row of :mod:`kg.settings` (a config key, its ``KG_*`` variable and, for some, a
+``server.py`` flag). Nothing is cut silently: a capped answer says so.
 """
 from __future__ import annotations
 
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
-
-DEFAULTS = {
-    "QUERY_TIMEOUT": 5.0,          # seconds per query; the executor is killed past it (0: no limit, in-process)
-    "QUERY_PROCESSES": 2,          # executor processes per web worker (server.py sets it to --threads)
-    "MAX_ROWS": 10_000,            # result rows / triples per answer; more are cut and the answer says so
-    "MAX_QUERY_LENGTH": 100_000,   # characters of query text
-    "MAX_CONTENT_LENGTH": 1 << 20, # bytes of request body (Flask answers 413 past it)
-    "SERVICE_ALLOWLIST": [],       # IRI prefixes SERVICE may call; empty = SERVICE refused
-    "ALLOW_UPDATE": False,         # SPARQL Update and Graph Store writes (needs STATE_DIR and TOKENS; see writes.py)
-}
-
 
 class Refused(BadRequest):
     """400 for a feature this endpoint does not run (SERVICE, LOAD)."""
@@ -44,4 +33,4 @@ def check_loads(targets: list[str]) -> None:
         raise Refused(f"LOAD is not allowed: this endpoint fetches nothing from the network (LOAD {targets[0]}).")
 
 
-__all__ = ["DEFAULTS", "Refused", "check_length", "check_services", "check_loads"]
+__all__ = ["Refused", "check_length", "check_services", "check_loads"]

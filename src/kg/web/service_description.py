@@ -84,12 +84,11 @@ def description(store: Store, stats: dict, root: str, *, timeout: float, max_row
 
 def render(state, root: str, fmt: str) -> bytes:
     """The description for this host (root URL) in one of the graph formats; cached."""
-    cache = state.sd_cache
+    cache = state.memo("service-description", lambda _: {})
     if (root, fmt) not in cache:
-        if state.stats is None:
-            state.stats = statistics(state.store)
-        g = description(state.store, state.stats, root, timeout=state.timeout, max_rows=state.max_rows,
-                        writable=hasattr(state.store, "transact"))
+        stats = state.memo("statistics", lambda st: statistics(st.store))
+        g = description(state.store, stats, root, timeout=state.timeout, max_rows=state.max_rows,
+                        writable=state.store.capabilities.writable)
         cache[(root, fmt)] = g.serialize(format=RDFLIB_FORMAT[fmt], encoding="utf-8")
     return cache[(root, fmt)]
 

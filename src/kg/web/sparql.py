@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, make_response, render_template_string, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
-from werkzeug.exceptions import BadRequest, NotAcceptable, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from . import conneg, limits
 from .executor import PoolBusy, QueryTimeout
 from .http import allowed_origin, error_response
-from .query_scan import scan as _scan
+from .protocol import one as _one, params as _params, scan
 from .service_description import render
+from .state import current_state as _state
 
 bp = Blueprint("sparql", __name__)
-scan = lru_cache(maxsize=4096)(_scan)  # the same queries come back again and again
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title>
 <link rel="alternate" type="text/turtle" href="{{ url }}?format=turtle">
@@ -34,55 +33,6 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPAR
 ({{ graphs|join(", ") }}). Read-only; at most {{ max_rows }} rows per answer; {{ timeout }} s per query.</p>
 </body></html>"""
 DEFAULT_QUERY = "SELECT ?class (COUNT(?s) AS ?n)\nWHERE { ?s a ?class }\nGROUP BY ?class\nORDER BY DESC(?n)\nLIMIT 25"
-
-
-def _state():
-    return current_app.extensions["kg"]
-
-
-def _one(values: list[str], name: str) -> str | None:
-    if len(values) > 1:
-        raise BadRequest(f"give exactly one '{name}' parameter (got {len(values)})")
-    return values[0] if values else None
-
-
-def _utf8(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"the request body is not UTF-8 (byte {exc.start})") from None
-
-
-def _params() -> dict[str, list[str]]:
-    """All protocol parameters: URL query string, plus the body of a form POST."""
-    params: dict[str, list[str]] = {}
-    for k in request.args:
-        params[k] = request.args.getlist(k)
-    if request.method == "POST":
-        mt = request.mimetype
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8"):
-            raise UnsupportedMediaType(f"the body must be UTF-8 (Content-Type says charset={charset})")
-        body = request.get_data(cache=True)
-        if mt == "application/x-www-form-urlencoded":
-            try:
-                form = parse_qs(_utf8(body), keep_blank_values=True, errors="strict")
-            except UnicodeDecodeError as exc:
-                raise BadRequest(f"the form value is not UTF-8 once %-decoded ({exc.reason})") from None
-            for k, v in form.items():
-                params.setdefault(k, []).extend(v)
-        elif mt in ("application/sparql-query", "application/sparql-update"):
-            key = "query" if mt == "application/sparql-query" else "update"
-            if key in params:
-                raise BadRequest(f"a {mt} POST carries the {key} in its body, not in the URL")
-            params[key] = [_utf8(body)]
-        elif not mt:
-            raise UnsupportedMediaType("POST needs a Content-Type: application/x-www-form-urlencoded, "
-                                       "application/sparql-query or application/sparql-update")
-        else:
-            raise UnsupportedMediaType(f"cannot read a {mt} body; send application/x-www-form-urlencoded, "
-                                       "application/sparql-query or application/sparql-update")
-    return params
 
 
 def _negotiate(kinds: tuple[str, ...], fmt_param: str | None) -> conneg.Format:
@@ -136,7 +86,7 @@ def sparql():
                            digest_size=12).hexdigest()
     if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
         return _conditional_304(etag, state)
-    cached = state.cache.get(etag)
+    cached = state.cache.get(("answer", etag))
     if cached is not None:
         return _answer(cached[0], cached[1], fmt, etag, state)
     try:
@@ -156,7 +106,7 @@ def sparql():
     _, body, extra = answer
     if extra.get("form") in ("CONSTRUCT",) and fmt.kind != "graph" or extra.get("form") in ("SELECT", "ASK") and fmt.kind != "results":
         return error_response(400, "400 Bad Request: could not tell the query form before running it")
-    state.cache.put(etag, body, extra)
+    state.cache.put(("answer", etag), body, extra)
     return _answer(body, extra, fmt, etag, state)
 
 
@@ -192,7 +142,7 @@ def _cacheable(resp: Response, etag: str, state) -> Response:
 
 
 def _update(update: str, params: dict):
-    from .writes import run_update  # the write path: off unless ALLOW_UPDATE (see writes.py)
+    from .writes import run_update  # the write path (see writes.py): imported when an update comes
     return run_update(update, params)
 
 

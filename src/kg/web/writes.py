@@ -4,7 +4,9 @@ Off unless the operator sets ALLOW_UPDATE (``server.py --allow-update --state-di
 --tokens FILE``). Every write needs a bearer token with the ``write`` role (401 without one or
 with an unknown one, 403 with a read-only one) and is one transaction of
 :class:`kg.curated.CuratedStore`: applied to a copy, checked against the shapes, journalled
-with fsync, and only then acknowledged.
+with fsync, and only then acknowledged. This module turns requests into
+:class:`kg.changes.ChangeSet` objects and hands them to ``Store.write``: it never changes the
+engine itself, and the shapes gate is the store's (:class:`kg.validate.ShapesGate`).
 
 Status codes: 200 with a JSON summary of the change; 400 malformed update or refused feature
 (LOAD, SERVICE); 401/403 credentials; 403 a graph outside the writable namespace or a
@@ -18,30 +20,18 @@ not be had in time (Retry-After) or the journal could not be written.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import time
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
 
 from ..auth import Principal, Tokens
-from ..curated import Change, CuratedStore, Refusal, data_quads
+from ..changes import Change, ChangeSet, Refusal, Update
 from . import limits
 from .http import error_response
+from .protocol import one, params as request_params, scan
+from .state import current_state
 
 bp = Blueprint("writes", __name__)
-
-WRITE_DEFAULTS = {
-    "STATE_DIR": None,          # directory of base.nq + journal (required with ALLOW_UPDATE)
-    "TOKENS": None,             # tokens file (kg token add), or a kg.auth.Tokens
-    "WRITABLE_GRAPHS": None,    # IRI prefix of graphs curators may write (default: the project's graph/ namespace)
-    "WRITE_DEFAULT_GRAPH": True,  # may writes go to the store's unnamed default graph
-    "SHAPES": None,             # shapes file the writes are checked against (default: shapes/, as `kg validate`)
-    "VALIDATION_TIMEOUT": 120.0,  # seconds the shapes check of one write may take
-    "WRITE_LOCK_TIMEOUT": 60.0,   # seconds a write waits for the writers' lock before a 503
-}
-
 
 def _challenge(description: str, error: str | None = None) -> Unauthorized:
     exc = Unauthorized(description)
@@ -68,60 +58,11 @@ def principal(role: str = "write") -> Principal:
     return who
 
 
-def store() -> CuratedStore:
-    return current_app.extensions["kg"].store
-
-
-def shapes_check(copy) -> dict | None:
-    """Validate the would-be graph in a forked, niced child (readers keep the CPU; a stuck check can
-    be killed); None when it conforms, else the report as a dict."""
-    from ..validate import validate_quads
-    quads = data_quads(copy)
-    shapes = current_app.config["SHAPES"]
-    timeout = float(current_app.config["VALIDATION_TIMEOUT"])
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        try:
-            os.close(r)
-            os.nice(10)
-            rep = validate_quads(quads, shapes=shapes)
-            out = {"conforms": rep.conforms, "text": rep.text(),
-                   "violations": [v.as_dict() for v in rep.violations]}
-            data = json.dumps(out).encode()
-            with os.fdopen(w, "wb") as f:
-                f.write(data)
-        finally:
-            os._exit(0)
-    os.close(w)
-    chunks, deadline = [], time.monotonic() + timeout
-    try:
-        import select
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([r], [], [], left)[0]:
-                os.kill(pid, signal.SIGKILL)
-                raise Refusal(503, f"checking the change against the shapes took longer than {timeout:g} s; "
-                                   "nothing was changed (VALIDATION_TIMEOUT)")
-            chunk = os.read(r, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    try:
-        report = json.loads(b"".join(chunks))
-    except ValueError:
-        raise Refusal(503, "the shapes check failed to run; nothing was changed") from None
-    return None if report["conforms"] else report
-
-
-def commit(apply, *, kind: str, text: str, who: Principal) -> Change:
-    """Run one write as a transaction of the curated store (see kg.curated)."""
-    change = store().transact(apply, agent=who.name, kind=kind, text=text, check=shapes_check,
-                              lock_timeout=float(current_app.config["WRITE_LOCK_TIMEOUT"]))
-    current_app.extensions["kg"].refresh(current_app._get_current_object())  # this process's caches
+def commit(changes: ChangeSet, who: Principal) -> Change:
+    """Hand one write to the store (one transaction: see kg.curated), then drop this process's caches."""
+    state = current_state()
+    change = state.store.write(changes, agent=who.name, lock_timeout=float(current_app.config["WRITE_LOCK_TIMEOUT"]))
+    state.refresh()
     return change
 
 
@@ -154,7 +95,6 @@ def change_response(change: Change, status: int = 200) -> Response:
 def run_update(update: str, params: dict) -> Response:
     """POST update=... or application/sparql-update, after the protocol parsing in sparql.py."""
     from .query_scan import add_using
-    from .sparql import scan
     if request.method != "POST":
         raise BadRequest("SPARQL Update must be sent by POST")
     enabled = bool(current_app.config["ALLOW_UPDATE"])
@@ -165,7 +105,7 @@ def run_update(update: str, params: dict) -> Response:
     limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
     if not enabled:
         raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
-    protected = sorted(info.iris & store().protected)
+    protected = sorted(info.iris & current_state().store.capabilities.protected_graphs)
     if protected:
         raise Forbidden(f"the update names <{protected[0]}>, which is read-only (shapes and the change log "
                         "are kept by the service)")
@@ -176,17 +116,15 @@ def run_update(update: str, params: dict) -> Response:
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
     base = f"{request.scheme}://{request.host}{request.path}"
-    change = commit(lambda copy: copy.update(update, base_iri=base), kind="SPARQL Update", text=update, who=who)
-    return change_response(change)
+    return change_response(commit(ChangeSet("SPARQL Update", update, [Update(update, base)]), who))
 
 
 @bp.route("/update", methods=["POST"])
 def update_endpoint():
-    from .sparql import _one, _params
-    params = _params()
+    params = request_params()
     if params.get("query"):
         raise BadRequest("/update takes updates only; send queries to /sparql")
-    update = _one(params.get("update", []), "update")
+    update = one(params.get("update", []), "update")
     if update is None:
         raise BadRequest("no update given: POST update=... (form) or an application/sparql-update body")
     return run_update(update, params)
@@ -196,19 +134,16 @@ class SyncMiddleware:
     """Outermost WSGI layer: bring this process's copy of the graph up to date with the journal
     before anything (the response cache included) answers from it."""
 
-    def __init__(self, app, flask_app):
-        self.app, self.flask_app = app, flask_app
+    def __init__(self, app, state):
+        self.app, self.state = app, state
 
     def __call__(self, environ, start_response):
-        state = self.flask_app.extensions["kg"]
-        if state.store.sync():
-            state.refresh(self.flask_app)
+        self.state.sync()
         return self.app(environ, start_response)
 
 
 def install(app) -> None:
     """Wire the write path into ``app`` (called by create_app when ALLOW_UPDATE is set)."""
-    import pyshacl  # noqa: F401  imported once here, so each write's forked check starts at once
     tokens = app.config["TOKENS"]
     if not tokens:
         raise ValueError("READ_TOKEN_REQUIRED needs TOKENS: a tokens file (make one with `kg token add NAME`)")
@@ -226,5 +161,5 @@ def install(app) -> None:
         return refusal_response(exc)
 
 
-__all__ = ["bp", "install", "principal", "commit", "run_update", "SyncMiddleware", "WRITE_DEFAULTS",
-           "refusal_response", "change_response", "shapes_check"]
+__all__ = ["bp", "install", "principal", "commit", "run_update", "SyncMiddleware", "refusal_response",
+           "change_response"]

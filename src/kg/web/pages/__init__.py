@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 
 from ...namespaces import BASE, DS, DSK
+from ..state import current_state
 from . import model
 
 bp = Blueprint("pages", __name__, template_folder="../../templates", static_folder="../../static",
@@ -24,11 +25,12 @@ BASE_PATH = urlsplit(BASE).path
 
 
 def cat() -> model.Catalog:
-    return model.catalog(current_app)
+    """What pages show, read from the store once per data version (see kg.web.state)."""
+    return current_state().memo("pages", lambda state: model.build_catalog(state.store))
 
 
 def store():
-    return current_app.extensions["kg"].store
+    return current_state().store
 
 
 def href(iri: str) -> str:

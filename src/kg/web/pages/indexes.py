@@ -2,9 +2,10 @@
 timeline, causal assertions, concepts, and the dataset page."""
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 
 from ...namespaces import DS, DSK
+from ..state import current_state
 from . import bp, cat, render, store
 from .model import _PREFIX_LINES, ESSAY, format_literal, rows
 
@@ -175,11 +176,11 @@ def dataset():
     for r in info:
         props.setdefault(r["p"].value, []).append(r["o"])
     graphs = [(g, s.triple_count(g)) for g in s.named_graphs()]
-    from ..dumps import cache
-    dumps = cache().catalog()
+    from ..dumps import cache, catalog
+    dumps = catalog(cache())
     from .resolve import twins
     return render("dataset.html", twins=twins("dataset") if props else [], props=props, graphs=graphs, dumps=dumps, counts=_counts(),
-                  quads=current_app.extensions["kg"].quads, dataset=str(DS.dataset))
+                  quads=current_state().quads, dataset=str(DS.dataset))
 
 
 __all__ = ["ACTOR_CLASSES"]

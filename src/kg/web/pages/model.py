@@ -7,7 +7,6 @@ labels, types, the essay text, its paragraphs and every anchored span.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -202,20 +201,6 @@ def build_catalog(store) -> Catalog:
             r["sym"].value if "sym" in r else None, r["ulabel"].value if "ulabel" in r else None,
             r["cmp"].value if "cmp" in r else None)
     cat.search_index = [(fold(lab), iri) for iri, lab in cat.labels.items()]
-    return cat
-
-
-_LOCK = threading.Lock()
-
-
-def catalog(app) -> Catalog:
-    """The catalog of this app's store, built on first use and kept in ``app.extensions``."""
-    cat = app.extensions.get("kg_pages")
-    if cat is None:
-        with _LOCK:
-            cat = app.extensions.get("kg_pages")
-            if cat is None:
-                cat = app.extensions["kg_pages"] = build_catalog(app.extensions["kg"].store)
     return cat
 
 

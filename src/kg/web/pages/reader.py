@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
-
+from ..state import current_state
 from . import bp, cat, render
 from .model import ESSAY, Anchor, Catalog
 
@@ -70,17 +69,15 @@ def _len(key: str) -> int:
     return int(e) - int(s)
 
 
-def reader_model(app) -> tuple[list[Paragraph], list[SpanInfo]]:
-    m = app.extensions.get("kg_reader")
-    if m is None:
-        m = app.extensions["kg_reader"] = build_reader(cat())
-    return m
+def reader_model() -> tuple[list[Paragraph], list[SpanInfo]]:
+    """The essay's paragraphs and spans, built once per data version (a curated write renews it)."""
+    return current_state().memo("reader", lambda state: build_reader(cat()))
 
 
 @bp.route("/essay")
 def reader():
     from .resolve import twins
-    paras, spans = reader_model(current_app)
+    paras, spans = reader_model()
     return render("reader.html", paragraphs=paras, spans=spans, anchors=len(cat().anchors),
                   twins=twins("essay") if ESSAY in cat().subjects else [])
 
