@@ -88,3 +88,37 @@ def test_competency_queries_run_through_the_endpoint(bundled_client):
     for f in files:
         r = bundled_client.post("/sparql", data=f.read_text(encoding="utf-8"), content_type="application/sparql-query")
         assert r.status_code == 200, (f.name, r.data[:300])
+
+
+def test_errors_name_the_command_that_was_run(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--data", str(tmp_path / "missing.ttl")],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and out.stderr.startswith("kg serve: ") and "missing.ttl" in out.stderr
+    assert "server.py" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_busy_port_is_one_line_with_a_hint(fixture_sources):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        data = [a for s in fixture_sources for a in ("--data", f"{s.path}={s.graph}")]
+        out = subprocess.run([sys.executable, "server.py", *data, "--host", "127.0.0.1", "--port", str(port),
+                              "--no-dump-warmup"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == (f"server.py: cannot listen on 127.0.0.1:{port}: the address is in use (is another "
+                                  "server running?); stop it, or pick another port with --port N")
+
+
+@pytest.mark.parametrize("given,bind", [
+    ({}, "127.0.0.1:8000"),
+    ({"PORT": 8001}, "127.0.0.1:8001"),
+    ({"HOST": "0.0.0.0"}, "0.0.0.0:8000"),
+    ({"HOST": "::1", "PORT": 9}, "[::1]:9"),
+    ({"BIND": "10.0.0.1:5000", "PORT": 5001}, "10.0.0.1:5001"),
+])
+def test_host_and_port_beside_bind(given, bind):
+    from kg.web.serving import _bind
+    values = {"BIND": "127.0.0.1:8000", "HOST": None, "PORT": None, **given}
+    assert _bind(values) == bind

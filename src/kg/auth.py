@@ -23,7 +23,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Principal", "Tokens", "TokenFileError", "add_token", "ROLES", "hash_token"]
+__all__ = ["Principal", "Tokens", "TokenFile", "TokenFileError", "add_token", "ROLES", "hash_token"]
 
 ROLES = ("read", "write")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # names go into IRIs of the change log
@@ -83,6 +83,35 @@ class Tokens:
             if hmac.compare_digest(presented, digest):
                 found = principal
         return found
+
+
+class TokenFile:
+    """The tokens of a file, re-read when the file changes (``kg token add`` while the server runs
+    takes effect at the next request). One ``stat`` per check; a file that cannot be read (being
+    edited by hand, say) keeps the tokens last read, and the problem is logged."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._seen = self._stamp()
+        self.tokens = Tokens.load(self.path)  # a bad file at start-up is an error the operator sees
+
+    def _stamp(self):
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def check(self, token: str) -> Principal | None:
+        stamp = self._stamp()
+        if stamp != self._seen and stamp is not None:
+            try:
+                self.tokens = Tokens.load(self.path)
+            except TokenFileError as exc:
+                import logging
+                logging.getLogger(__name__).warning("tokens not reloaded, the ones read before stay: %s", exc)
+            self._seen = stamp
+        return self.tokens.check(token)
 
 
 def add_token(path: Path | str, name: str, role: str = "write") -> str:

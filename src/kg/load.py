@@ -5,20 +5,14 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
+from .formats import FILE_SUFFIXES
 from .namespaces import PREFIXES
 from .sources import SourceFile, default_sources
 
-#: file suffix -> (rdflib parser name, pyoxigraph format): the one table of RDF file types
-RDF_FILE_FORMATS = {
-    ".ttl": ("turtle", ox.RdfFormat.TURTLE), ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
-    ".owl": ("xml", ox.RdfFormat.RDF_XML), ".rdf": ("xml", ox.RdfFormat.RDF_XML),
-    ".xml": ("xml", ox.RdfFormat.RDF_XML), ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
-    ".trig": ("trig", ox.RdfFormat.TRIG), ".nq": ("nquads", ox.RdfFormat.N_QUADS),
-    ".n3": ("n3", ox.RdfFormat.N3),
-}
+#: file suffix -> (rdflib parser name, pyoxigraph format), derived from kg.formats
+RDF_FILE_FORMATS = {suffix: (s.rdflib, s.ox) for suffix, s in FILE_SUFFIXES.items()}
 
 
 class LoadError(Exception):

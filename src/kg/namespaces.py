@@ -39,3 +39,7 @@ def curie(iri: str) -> str:
 
 __all__ = ["BASE", "DSK", "DS", "GRAPH", "OA", "PROV", "SCHEMA", "SEM", "TIME", "ORG",
            "VOID", "SD", "PREFIXES", "curie"]
+
+#: prefix -> namespace IRI as plain strings (what pyoxigraph's writers and the exports take)
+PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()}
+__all__ += ["PREFIX_MAP"]

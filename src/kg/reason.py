@@ -94,10 +94,10 @@ def reason(graph: Graph | None = None, *, infer_types: bool = False) -> Reasonin
         unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing)
         inferred = []
         if infer_types:
-            for ind in world.individuals():
-                for cls in ind.is_a:
+            for ind in world.individuals():  # every entailed class, superclasses too (as the inferred dump)
+                for cls in ind.INDIRECT_is_a:
                     iri = getattr(cls, "iri", None)
-                    if iri and (ind.iri, iri) not in asserted:
+                    if isinstance(iri, str) and iri != str(OWL.Thing) and (ind.iri, iri) not in asserted:
                         inferred.append((ind.iri, iri))
     finally:
         world.close()

@@ -38,12 +38,13 @@ from typing import Iterable, Protocol, Sequence
 import pyoxigraph as ox
 
 from .changes import Change, ChangeSet, Refusal
+from .formats import QUAD_FORMATS as _QUAD_FORMATS
 from .load import RDF_FILE_FORMATS, LoadError
 from .sources import SourceFile, default_sources
 
 #: file suffix -> pyoxigraph format (quad formats carry their own graphs)
 RDF_SUFFIXES = {suffix: fmt for suffix, (_, fmt) in RDF_FILE_FORMATS.items()}
-QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
+QUAD_FORMATS = _QUAD_FORMATS
 
 
 def rdf_file_format(path: Path) -> ox.RdfFormat:

@@ -324,3 +324,14 @@ def test_live_server_writes_reach_every_worker_and_tokens_stay_out_of_logs(start
     log = srv.proc.stdout.read().decode(errors="replace")
     assert "POST /update" in log  # the access log is on ...
     assert tok not in log and "Bearer" not in log  # ... and no token is in it
+
+
+def test_a_token_added_while_serving_works_at_once_and_a_removed_one_stops(curation):
+    from kg.auth import remove_token
+    client, tokens = curation["client"], curation["tokens"]
+    carol = add_token(tokens, "carol", "write")  # the server is running: no restart
+    assert update(client, f"INSERT DATA {{ GRAPH <{PEOPLE}> {{ <{EX}x> <{EX}y> 1 }} }}", carol).status_code == 200
+    assert remove_token(tokens, "carol")
+    assert update(client, f"INSERT DATA {{ GRAPH <{PEOPLE}> {{ <{EX}x> <{EX}y> 2 }} }}", carol).status_code == 401
+    tokens.write_text("{ half-written")  # a file being edited: the tokens read before stay
+    assert update(client, f"INSERT DATA {{ GRAPH <{PEOPLE}> {{ <{EX}x> <{EX}y> 3 }} }}", curation["write"]).status_code == 200

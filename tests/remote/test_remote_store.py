@@ -140,8 +140,11 @@ def test_kg_load_to_directory_and_serve_it(tmp_path):
     from kg.web import create_app
     target = tmp_path / "store"
     assert main(["load", "--to", str(target)]) == 0
-    assert main(["load", "--to", str(target)]) == 2  # refuses to overwrite without --replace
+    assert main(["load", "--to", str(target)]) == 0  # idempotent: loading again gives the same store
     assert main(["load", "--to", str(target), "--replace"]) == 0
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    assert main(["load", "--to", str(tmp_path / "notes")]) == 2  # never deletes a directory that is not a store
     app = create_app({"STORE": str(target), "QUERY_TIMEOUT": 0, "TESTING": True})
     assert app.extensions["kg"].quads == OxigraphStore.from_sources().triple_count()
     app.extensions["kg"].close()

@@ -19,7 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a directory (on-disk store) or the query endpoint URL of a SPARQL engine")
     p.add_argument("--data", action="append", metavar="PATH[=GRAPH]",
                    help="load these files instead of the bundled sources (repeatable)")
-    p.add_argument("--replace", action="store_true", help="directory: remove an existing store first")
+    p.add_argument("--replace", action="store_true",
+                   help="directory: load afresh over an existing store (the default: loading twice gives the same "
+                        "store; a directory that is not a store is never deleted)")
     g = p.add_argument_group("remote engine (TARGET is a URL)")
     g.add_argument("--update-url", metavar="URL",
                    help="SPARQL 1.1 Update endpoint (default: TARGET); e.g. Virtuoso .../sparql-auth, Fuseki .../ds/update")
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.to.startswith(("http://", "https://")):
         from ..store import OnDiskStore
         t0 = time.monotonic()
-        store = OnDiskStore.write(args.to, sources, replace=args.replace)
+        store = OnDiskStore.write(args.to, sources, replace=True)  # idempotent (README); refuses a non-store
         for g in store.named_graphs():
             print(f"  {g}  {store.triple_count(g):,} triples")
         print(f"loaded {store.triple_count():,} quads into {args.to} in {time.monotonic() - t0:.2f} s")

@@ -53,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"  - {c}")
     else:
         print("No unsatisfiable classes.")
-    if args.inferred:
-        print(f"{len(result.inferred_types)} inferred type(s):")
+    if args.inferred and not result.inferred_types:
+        print("HermiT infers no type beyond the ones the graph states.")
+    elif args.inferred:
+        print(f"{len(result.inferred_types)} inferred type(s), entailed but not stated "
+              "(the inferred dump adds them: kg reason --materialize):")
         for ind, cls in result.inferred_types:
             print(f"  {ind}  a  {cls}")
     return 1 if result.unsatisfiable else 0

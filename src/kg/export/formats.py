@@ -1,9 +1,15 @@
-"""The one table of export formats: name, media type, file suffix, file name, writer."""
+"""The one table of export formats: name, media type, file suffix, file name, writer.
+
+The RDF rows take their media type and suffix from the syntax registry (:mod:`kg.formats`); the
+property-graph and Neo4j rows are export-only formats. Content types follow the one charset rule
+(``kg.formats.content_type``).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
+from ..formats import SYNTAXES, content_type
 from . import jsonld, neo4j, property_graph as pg, rdf
 from .source import Source
 
@@ -24,8 +30,13 @@ class Format:
     @property
     def content_type(self) -> str:
         """The Content-Type header: text and JSON types say UTF-8."""
-        textual = self.media_type.startswith("text/") or self.media_type.endswith(("json", "+xml", "/trig", "/n-quads", "/n-triples"))
-        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+        return content_type(self.media_type)
+
+
+def _rdf(syntax: str, suffix: str | None = None) -> tuple[str, str]:
+    """(media type, suffix without dot) of an RDF syntax of kg.formats."""
+    s = SYNTAXES[syntax]
+    return s.media_type, suffix or s.suffix.lstrip(".")
 
 
 def _pg(fn):
@@ -34,23 +45,23 @@ def _pg(fn):
 
 _ROWS = [
     # name, media type, suffix, file name, writer, kind, title
-    ("turtle", "text/turtle", "ttl", "deepseek-kg.ttl", rdf.turtle, "rdf",
+    ("turtle", *_rdf("turtle"), "deepseek-kg.ttl", rdf.turtle, "rdf",
      "Turtle: ontology + essay data (the knowledge graph)"),
-    ("ntriples", "application/n-triples", "nt", "deepseek-kg.nt", rdf.ntriples, "rdf",
+    ("ntriples", *_rdf("ntriples"), "deepseek-kg.nt", rdf.ntriples, "rdf",
      "N-Triples: ontology + essay data"),
-    ("rdfxml", "application/rdf+xml", "rdf", "deepseek-kg.rdf", rdf.rdfxml, "rdf",
+    ("rdfxml", *_rdf("rdfxml"), "deepseek-kg.rdf", rdf.rdfxml, "rdf",
      "RDF/XML: ontology + essay data"),
-    ("jsonld", "application/ld+json", "jsonld", "deepseek-kg.jsonld", jsonld.jsonld, "rdf",
+    ("jsonld", *_rdf("jsonld"), "deepseek-kg.jsonld", jsonld.jsonld, "rdf",
      "JSON-LD, compacted with the published @context: ontology + essay data"),
-    ("nquads", "application/n-quads", "nq", "deepseek-kg.nq", rdf.nquads, "rdf",
+    ("nquads", *_rdf("nquads"), "deepseek-kg.nq", rdf.nquads, "rdf",
      "N-Quads: every named graph (ontology, essay, shapes) as served"),
-    ("trig", "application/trig", "trig", "deepseek-kg.trig", rdf.trig, "rdf",
+    ("trig", *_rdf("trig"), "deepseek-kg.trig", rdf.trig, "rdf",
      "TriG: every named graph (ontology, essay, shapes) as served"),
-    ("ontology-turtle", "text/turtle", "ttl", "deepseek-kg-ontology.ttl", rdf.ontology_turtle, "ontology",
+    ("ontology-turtle", *_rdf("turtle"), "deepseek-kg-ontology.ttl", rdf.ontology_turtle, "ontology",
      "The OWL 2 ontology alone, Turtle"),
-    ("ontology-rdfxml", "application/rdf+xml", "owl", "deepseek-kg-ontology.owl", rdf.ontology_rdfxml, "ontology",
+    ("ontology-rdfxml", *_rdf("rdfxml", "owl"), "deepseek-kg-ontology.owl", rdf.ontology_rdfxml, "ontology",
      "The OWL 2 ontology alone, RDF/XML (Protégé, owlready2)"),
-    ("inferred", "text/turtle", "ttl", "deepseek-kg-inferred.ttl", rdf.inferred_turtle, "ontology",
+    ("inferred", *_rdf("turtle"), "deepseek-kg-inferred.ttl", rdf.inferred_turtle, "ontology",
      "Ontology + essay data with every type HermiT entails added (kg reason --materialize)"),
     ("graphml", "application/graphml+xml", "graphml", "deepseek-kg.graphml", _pg(pg.graphml), "property-graph",
      "GraphML property graph (Gephi, yEd, Cytoscape, NetworkX)"),

@@ -21,8 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from ..namespaces import BASE, DSK
-from .rdf import PREFIX_MAP
+from ..namespaces import BASE, DSK, PREFIX_MAP
 from .source import Source
 
 __all__ = ["CONTEXT_URL", "build_context", "context_document", "context_bytes", "jsonld", "dumps"]

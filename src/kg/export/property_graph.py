@@ -34,8 +34,7 @@ import networkx as nx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from ..namespaces import BASE, DSK, OA, TIME
-from .rdf import PREFIX_MAP
+from ..namespaces import BASE, DSK, OA, PREFIX_MAP, TIME
 
 __all__ = ["build", "graphml", "gexf", "cytoscape", "node_link", "local_name"]
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..namespaces import PREFIXES
+from ..namespaces import PREFIX_MAP
 from .source import Source, canonical_triples
 
 __all__ = ["turtle", "ntriples", "rdfxml", "nquads", "trig", "ontology_turtle", "ontology_rdfxml",
            "inferred_turtle", "PREFIX_MAP"]
 
 #: prefixes written into Turtle, TriG and RDF/XML
-PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()}
 
 
 def _write(triples, fmt: ox.RdfFormat) -> bytes:

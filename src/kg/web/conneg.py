@@ -1,41 +1,18 @@
-"""One table of what the endpoint speaks: media type <-> format name <-> file suffix.
+"""Content negotiation over the syntaxes of :mod:`kg.formats` (media type <-> name <-> suffix).
 
 Negotiation uses werkzeug's parsed ``Accept`` header (q-values, wildcards, several types, most
 specific match wins); ``?format=`` (a name, a suffix or a media type) overrides it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from werkzeug.datastructures import MIMEAccept
 
-
-@dataclass(frozen=True)
-class Format:
-    name: str          # short name for ?format=
-    media_type: str    # what we answer with (charset added for text types)
-    suffix: str
-    kind: str          # "results" (SELECT/ASK), "graph" (CONSTRUCT/DESCRIBE, service description), "page"
-    aliases: tuple[str, ...] = ()   # other media types accepted as asking for this one
-    names: tuple[str, ...] = ()     # other ?format= names
+from ..formats import OFFERED, Syntax
 
 
-#: Order matters: the first of a kind is its default (what */* or no Accept gets).
-FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", ".srj", "results", ("application/json",), ("srj",)),
-    Format("xml", "application/sparql-results+xml", ".srx", "results", ("application/xml", "text/xml"), ("srx",)),
-    Format("csv", "text/csv", ".csv", "results"),
-    Format("tsv", "text/tab-separated-values", ".tsv", "results", (), ("tab",)),
-    Format("turtle", "text/turtle", ".ttl", "graph", ("application/x-turtle",), ("ttl",)),
-    Format("ntriples", "application/n-triples", ".nt", "graph", ("text/plain",), ("nt", "n-triples")),
-    Format("jsonld", "application/ld+json", ".jsonld", "graph", ("application/json",), ("json-ld", "json")),
-    Format("rdfxml", "application/rdf+xml", ".rdf", "graph", ("application/xml", "text/xml"), ("rdf", "xml", "owl")),
-    Format("trig", "application/trig", ".trig", "graph"),
-    Format("nquads", "application/n-quads", ".nq", "graph", (), ("nq", "n-quads")),
-    Format("html", "text/html", ".html", "page", ("application/xhtml+xml",)),
-)
-_TEXT = ("text/", "application/sparql-results+json", "application/ld+json", "application/n-triples",
-         "application/n-quads", "application/trig", "application/sparql-results+xml", "application/rdf+xml")
+#: what the endpoint speaks, in preference order: the offered rows of kg.formats
+Format = Syntax
+FORMATS: tuple[Format, ...] = OFFERED
 
 
 def formats(kind: str) -> list[Format]:
@@ -43,7 +20,7 @@ def formats(kind: str) -> list[Format]:
 
 
 def content_type(fmt: Format) -> str:
-    return fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith(_TEXT) else "")
+    return fmt.content_type
 
 
 def by_name(value: str, kinds: tuple[str, ...]) -> Format | None:

@@ -5,14 +5,14 @@ from itertools import islice
 
 import pyoxigraph as ox
 
+from ..formats import by_kind
 from ..namespaces import PREFIXES
 from ..store import Dataset, Store, StoreError, StoreTimeout
 from .executor import QueryTimeout
 from .results import WRITERS, boolean_result
 
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
-                 "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+#: format name -> pyoxigraph writer of CONSTRUCT/DESCRIBE answers (kg.formats)
+GRAPH_FORMATS = {s.name: s.ox for s in by_kind("graph")}
 _PREFIXES = {k: str(v) for k, v in PREFIXES.items()}
 TRUNCATED = "urn:x-kg:truncated:max-rows="
 

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
 
+from ..formats import body_media_types, by_kind
 from ..changes import AddToGraph, ChangeSet, DropGraph, ReplaceGraph
 from . import conneg
 from .state import current_state
@@ -22,17 +23,11 @@ from .writes import change_response, commit, principal
 bp = Blueprint("graph_store", __name__)
 
 #: media types a graph may be sent in (quad formats name graphs of their own: not here)
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/n3": ox.RdfFormat.N3,
-}
+BODY_FORMATS = {mt: s.ox for mt, s in body_media_types().items()}
 
 
 #: what a single graph is read back as (conneg format name -> pyoxigraph format)
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+GRAPH_FORMATS = {s.name: s.ox for s in by_kind("graph", triples_only=True)}
 
 
 def _target() -> ox.NamedNode | ox.DefaultGraph:

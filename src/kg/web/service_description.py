@@ -10,11 +10,8 @@ from ..store import Store
 from .conneg import FORMATS
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-_W3C_FORMAT = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-               "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
-               "jsonld": "JSON-LD", "rdfxml": "RDF_XML", "trig": "TriG", "nquads": "N-Quads"}
-RDFLIB_FORMAT = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml",
-                 "trig": "trig", "nquads": "nquads"}
+_W3C_FORMAT = {s.name: s.w3c for s in FORMATS if s.w3c}
+RDFLIB_FORMAT = {s.name: s.rdflib for s in FORMATS if s.kind == "graph"}
 
 
 def _count(store: Store, query: str) -> int:

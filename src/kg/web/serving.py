@@ -82,7 +82,6 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
         store = str(values["STORE"] or "memory")
         threads = 4 if values["ALLOW_UPDATE"] else 8 if store.startswith(("http://", "https://")) else 1
     bind = _bind(values)
-    check_address(bind, prog)
     config = {k: v for k, v in values.items() if k in settings.app_defaults()}
     config.update({
         "QUERY_PROCESSES": max(1, threads),
@@ -94,6 +93,7 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
         app = create_app(config)
     except (ValueError, LoadError) as exc:  # configuration or data the operator has to fix: say what, no traceback
         raise SystemExit(f"{prog}: {exc}") from None
+    check_address(bind, prog)  # after the data: what is wrong with it is said first
     if values["DUMP_WARMUP"]:
         _warm_dumps(app)
     options = {

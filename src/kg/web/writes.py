@@ -24,7 +24,7 @@ import json
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
 
-from ..auth import Principal, Tokens
+from ..auth import Principal, TokenFile, Tokens
 from ..changes import Change, ChangeSet, Refusal, Update
 from . import limits
 from .http import error_response
@@ -41,7 +41,7 @@ def _challenge(description: str, error: str | None = None) -> Unauthorized:
 
 def principal(role: str = "write") -> Principal:
     """The caller, who must hold ``role``; raises 401/403 otherwise."""
-    tokens: Tokens = current_app.extensions["kg_tokens"]
+    tokens: Tokens | TokenFile = current_app.extensions["kg_tokens"]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -147,7 +147,7 @@ def install(app) -> None:
     tokens = app.config["TOKENS"]
     if not tokens:
         raise ValueError("READ_TOKEN_REQUIRED needs TOKENS: a tokens file (make one with `kg token add NAME`)")
-    app.extensions["kg_tokens"] = tokens if isinstance(tokens, Tokens) else Tokens.load(tokens)
+    app.extensions["kg_tokens"] = tokens if isinstance(tokens, (Tokens, TokenFile)) else TokenFile(tokens)
     if app.config["ALLOW_UPDATE"]:
         app.register_blueprint(bp)
     if app.config["READ_TOKEN_REQUIRED"]:

@@ -6,7 +6,7 @@ from flask import request, url_for
 
 from ...namespaces import DS, DSK
 from ..state import current_state
-from . import bp, cat, render, store
+from .base import bp, cat, render, store
 from .model import _PREFIX_LINES, ESSAY, format_literal, rows
 
 ACTOR_CLASSES = ["Person", "Company", "InvestmentFund", "MediaOutlet", "GovernmentBody",

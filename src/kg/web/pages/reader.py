@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..state import current_state
-from . import bp, cat, render
+from .base import bp, cat, render
 from .model import ESSAY, Anchor, Catalog
 
 

@@ -6,16 +6,17 @@ import pyoxigraph as ox
 from flask import Response, redirect, request, url_for
 from werkzeug.exceptions import NotAcceptable
 
+from ...formats import SYNTAXES
 from ...namespaces import DS, DSK, PREFIXES
 from ...sources import ONTOLOGY_GRAPH
 from .. import conneg
-from . import BASE_PATH, bp, cat, model, render, store
+from . import model
+from .base import BASE_PATH, bp, cat, render, store
 
 #: what a resource is offered as; the first is what `curl` (no Accept) and */* get
 OFFERED = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
-SUFFIX = {"ttl": "turtle", "jsonld": "jsonld", "nt": "ntriples", "rdf": "rdfxml"}
-OX_FORMAT = {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
-             "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}
+SUFFIX = {SYNTAXES[name].suffix.lstrip("."): name for name in OFFERED if name != "html"}  # ttl -> turtle, ...
+OX_FORMAT = {name: SYNTAXES[name].ox for name in SUFFIX.values()}
 _FORMATS = [f for name in OFFERED for f in conneg.FORMATS if f.name == name]
 _SUFFIX_OF = {v: k for k, v in SUFFIX.items()}
 _PREFIXES = {k: str(v) for k, v in PREFIXES.items()}

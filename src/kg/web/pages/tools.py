@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 
 from ...queries import named_queries
-from . import bp, cat, href, render, store
+from .base import bp, cat, href, render, store
 from .model import rows
 
 YASGUI = "yasgui-4.6.2"

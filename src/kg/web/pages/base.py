@@ -1,0 +1,68 @@
+"""What every page module shares: the blueprint, the catalog of the current data, links, rendering.
+
+The route modules import from here (never from the package), so the package imports them and
+nothing imports back up (an import-linter contract checks it)."""
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from flask import Blueprint, render_template, url_for
+
+from ...namespaces import BASE, DS, DSK
+from ..state import current_state
+from . import model
+
+bp = Blueprint("pages", __name__, template_folder="../../templates", static_folder="../../static",
+               static_url_path="/assets")
+
+#: the path an IRI of our namespace is served at: https://w3id.org/deepseek-kg/id/x -> /deepseek-kg/id/x
+BASE_PATH = urlsplit(BASE).path
+
+
+def cat() -> model.Catalog:
+    """What pages show, read from the store once per data version (see kg.web.state)."""
+    return current_state().memo("pages", lambda state: model.build_catalog(state.store))
+
+
+def store():
+    return current_state().store
+
+
+def href(iri: str) -> str:
+    """Where a link to ``iri`` goes: our own pages for our IRIs and for anything we hold data on."""
+    if iri.startswith(str(DS)):
+        return url_for("pages.page", slug=iri[len(str(DS)):])
+    if iri.startswith(str(DSK)):
+        return url_for("pages.ontology_page") + "#" + quote(iri[len(str(DSK)):], safe="")
+    if iri == model.ONTOLOGY:
+        return url_for("pages.ontology_page")
+    if iri in cat().subjects:
+        return url_for("pages.resource", iri=iri)
+    return iri
+
+
+def is_local(iri: str) -> bool:
+    return not href(iri).startswith(("http:", "https:", "urn:", "mailto:"))
+
+
+def render(template: str, status: int = 200, headers: dict | None = None, **ctx):
+    return render_template(template, **ctx), status, {"Content-Type": "text/html; charset=utf-8",
+                                                       **(headers or {})}
+
+
+@bp.app_template_global()
+def label(iri: str) -> str:
+    return cat().label(iri)
+
+
+@bp.app_template_global()
+def kinds(iri: str) -> list[str]:
+    return [cat().label(c) for c in cat().kind(iri)]
+
+
+bp.add_app_template_global(href, "href")
+bp.add_app_template_global(is_local, "is_local")
+bp.add_app_template_global(model.curie, "curie")
+bp.add_app_template_filter(model.format_literal, "literal")
+
+__all__ = ["bp", "cat", "store", "href", "is_local", "render", "BASE_PATH"]
