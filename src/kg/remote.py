@@ -71,7 +71,7 @@ DIALECT_NOTES = [
      "reaches that graph even when named-graph-uri leaves it out of the dataset",
      "none: GRAPH ?g ranges over our graphs only; a query that names another graph of the engine sees it"),
     ("Virtuoso 7", "answers are cut silently at [SPARQL] ResultSetMaxRows (10,000 by default)",
-     "dump() checks counts and says so; the row cap needs ResultSetMaxRows > MAX_ROWS (kg.virtuoso sets 1M)"),
+     "dump() checks counts and says so; the row cap needs ResultSetMaxRows > MAX_ROWS (testkit.virtuoso sets 1M)"),
     ("Virtuoso 7", "past MaxQueryExecutionTime it returns a partial answer flagged by X-SQL-State",
      "any answer carrying X-SQL-State is refused as a timeout (503), never served as complete"),
     ("Virtuoso 7", "standard * and + property paths fail (500 'transitive start not given', or "
@@ -287,7 +287,7 @@ class RemoteStore(ReadOnly):
             raise StoreError(f"the SPARQL engine failed ({status}): {engine_message(data)}")
         try:
             if kind == "construct":
-                return RemoteTriples(list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES)))
+                return RemoteTriples([q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)])
             res = ox.parse_query_results(_BNODE_FIX.sub(_fix_bnode, data), format=ox.QueryResultsFormat.XML)
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"the SPARQL engine sent an answer we cannot read: {' '.join(str(exc).split())[:200]}") from None

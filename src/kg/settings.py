@@ -9,7 +9,7 @@ wins over the default. ``create_app`` reads the environment only when asked (``f
 >>> SETTINGS["QUERY_TIMEOUT"].default, SETTINGS["QUERY_TIMEOUT"].env, SETTINGS["QUERY_TIMEOUT"].flag
 (5.0, 'KG_QUERY_TIMEOUT', '--query-timeout')
 >>> from_env({"KG_QUERY_TIMEOUT": "2", "KG_ALLOW_UPDATE": "yes", "KG_SOURCES": "a.ttl,b.ttl", "HOME": "/"})
-{'QUERY_TIMEOUT': 2.0, 'ALLOW_UPDATE': True, 'SOURCES': ['a.ttl', 'b.ttl']}
+{'SOURCES': ['a.ttl', 'b.ttl'], 'QUERY_TIMEOUT': 2.0, 'ALLOW_UPDATE': True}
 """
 from __future__ import annotations
 

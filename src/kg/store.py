@@ -227,7 +227,7 @@ class OnDiskStore(OxigraphStore):
         return self._store
 
     @classmethod
-    def write(cls, path: str | Path, sources: Iterable[SourceFile] | None = None, *,
+    def create(cls, path: str | Path, sources: Iterable[SourceFile] | None = None, *,
               replace: bool = False) -> "OnDiskStore":
         """Bulk-load the source files into a new on-disk store at ``path`` (the ``kg load --to DIR`` step).
 

@@ -1,7 +1,6 @@
 """The durable state underneath the write path: the journal, restarts, and the curator's commands."""
 from __future__ import annotations
 
-import doctest
 import json
 import os
 
@@ -19,11 +18,6 @@ from conftest import EX, GRAPHS
 
 PEOPLE = GRAPHS["people.ttl"]
 
-
-@pytest.mark.parametrize("module", [kg.journal, kg.auth, kg.diff])
-def test_docstring_examples(module):
-    result = doctest.testmod(module)
-    assert result.attempted and not result.failed
 
 
 def test_torn_tail_is_ignored_then_truncated(tmp_path):

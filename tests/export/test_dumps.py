@@ -1,7 +1,6 @@
 """Same input, same bytes (across processes); the catalog; `kg export` as a user meets it."""
 from __future__ import annotations
 
-import doctest
 import hashlib
 import json
 import os
@@ -49,10 +48,6 @@ def test_catalog_lists_every_dump_with_its_size(source, dumps):
         assert d.filename.endswith("." + d.suffix) and DUMP_NAMES[d.filename] == d.name
         assert "/" in d.media_type and d.content_type.startswith(d.media_type)
     assert len({d.filename for d in catalog}) == len(catalog)
-
-
-def test_docstring_examples():
-    assert doctest.testmod(kg.export).failed == 0
 
 
 def test_cli_writes_the_export(tmp_path, capsys):

@@ -13,13 +13,11 @@ import json
 
 import pytest
 
-from conftest import EX
-from kg.cli import main as kg
-from kg.virtuoso import Virtuoso, available
+from conftest import EX, PROTOCOL_RECORD, load  # noqa: F401  (PROTOCOL_RECORD: re-exported)
+from testkit.virtuoso import Virtuoso, available
 from kg.web import create_app
 from web.conftest import page_sources, pc  # noqa: F401 - the page fixture files; its test client
 
-PROTOCOL_RECORD = EX + "load-record/protocol"
 PAGES_RECORD = EX + "load-record/pages"
 
 
@@ -29,25 +27,11 @@ def _start(tmp_path_factory, name: str) -> Virtuoso:
     return Virtuoso(tmp_path_factory.mktemp(name), max_query_seconds=5).start()
 
 
-def load(v: Virtuoso, sources, record: str | None = None, *, gsp: bool = True) -> None:
-    """``kg load --to`` the engine, as a user would."""
-    args = ["load", "--to", v.sparql_url, "--user", v.user, "--password", v.password]
-    args += ["--gsp-url", v.gsp_url] if gsp else ["--update-url", v.update_url]
-    args += ["--record", record] if record else []
-    for s in sources or []:
-        args += ["--data", f"{s.path}={s.graph}"]
-    assert kg(args) == 0
-
-
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory, fixture_sources, page_sources):  # noqa: F811
-    v = _start(tmp_path_factory, "virtuoso")
-    try:
-        load(v, fixture_sources, PROTOCOL_RECORD, gsp=True)
-        load(v, page_sources, PAGES_RECORD, gsp=False)
-        yield v
-    finally:
-        v.stop()
+def engine(virtuoso, page_sources):  # noqa: F811
+    """The root conftest's Virtuoso (the protocol fixture graph), with the page fixture graph added."""
+    load(virtuoso, page_sources, PAGES_RECORD, gsp=False)
+    return virtuoso
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.to.startswith(("http://", "https://")):
         from ..store import OnDiskStore
         t0 = time.monotonic()
-        store = OnDiskStore.write(args.to, sources, replace=True)  # idempotent (README); refuses a non-store
+        store = OnDiskStore.create(args.to, sources, replace=True)  # idempotent (README); refuses a non-store
         for g in store.named_graphs():
             print(f"  {g}  {store.triple_count(g):,} triples")
         print(f"loaded {store.triple_count():,} quads into {args.to} in {time.monotonic() - t0:.2f} s")

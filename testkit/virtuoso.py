@@ -8,7 +8,7 @@ password with a random one, and stops the server (and nothing else) on exit.
 
 Usage::
 
-    from kg.virtuoso import Virtuoso, available
+    from testkit.virtuoso import Virtuoso, available
     if available():
         with Virtuoso("/tmp/vt") as v:           # ~4 s to start; ports picked free unless given
             v.sparql_url                          # http://127.0.0.1:PORT/sparql      (read-only, anonymous)
@@ -19,7 +19,7 @@ Usage::
             v.isql("SELECT COUNT(*) FROM DB.DBA.RDF_QUAD;")                # any SQL, as dba; returns stdout
 
     # the same from a shell: kg load --to "$URL" --update-url ... --user dba --password ...
-    # or: python -m kg.virtuoso /tmp/vt   (starts one, prints the URLs and credentials, Ctrl-C stops it)
+    # or: python -m testkit.virtuoso /tmp/vt   (starts one, prints the URLs and credentials, Ctrl-C stops it)
 
 ``bulk_load`` is the fast path for large files (1M triples in ~6 s, shared/FACTS.md); it links the
 file into ``workdir/import`` because Virtuoso reads only from the ini's ``DirsAllowed``.
@@ -60,7 +60,7 @@ def _free_port() -> int:
 
 
 _INI = """\
-; written by kg.virtuoso for a throwaway instance: loopback only, database in this directory
+; written by testkit.virtuoso for a throwaway instance: loopback only, database in this directory
 [Database]
 DatabaseFile       = {db}/virtuoso.db
 ErrorLogFile       = {db}/virtuoso.log
@@ -241,7 +241,7 @@ class Virtuoso:
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - an interactive helper
     import argparse
-    p = argparse.ArgumentParser(prog="python -m kg.virtuoso", description="Run a throwaway Virtuoso until Ctrl-C.")
+    p = argparse.ArgumentParser(prog="python -m testkit.virtuoso", description="Run a throwaway Virtuoso until Ctrl-C.")
     p.add_argument("workdir")
     p.add_argument("--http-port", type=int)
     p.add_argument("--isql-port", type=int)
