@@ -38,10 +38,15 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-__all__ = ["Virtuoso", "VirtuosoError", "available", "SERVER", "ISQL"]
+__all__ = ["Virtuoso", "VirtuosoError", "available", "new_password", "SERVER", "ISQL"]
 
 SERVER = "virtuoso-t"
 ISQL = next((n for n in ("isql-vt", "isql") if shutil.which(n)), "isql-vt")  # Debian names it isql-vt
+
+
+def new_password() -> str:
+    """A random dba password that never starts with "-" (a command line would read it as a flag)."""
+    return "kg" + secrets.token_urlsafe(12)
 
 
 class VirtuosoError(RuntimeError):
@@ -119,7 +124,7 @@ class Virtuoso:
         self.isql_port = isql_port or _free_port()
         self.buffers, self.start_timeout = int(buffers), float(start_timeout)
         self.max_query_seconds = int(max_query_seconds)
-        self.user, self.password = "dba", secrets.token_urlsafe(12)
+        self.user, self.password = "dba", new_password()
         self.proc: subprocess.Popen | None = None
         self.start_seconds = 0.0
 

@@ -151,7 +151,7 @@ PROTOCOL_RECORD = EX + "load-record/protocol"
 def load(v, sources, record: str | None = None, *, gsp: bool = True) -> None:
     """``kg load --to`` an external engine, as a user would."""
     from kg.cli import main as kg
-    args = ["load", "--to", v.sparql_url, "--user", v.user, "--password", v.password]
+    args = ["load", "--to", v.sparql_url, "--user", v.user, f"--password={v.password}"]
     args += ["--gsp-url", v.gsp_url] if gsp else ["--update-url", v.update_url]
     args += ["--record", record] if record else []
     for s in sources or []:
