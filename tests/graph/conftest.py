@@ -67,6 +67,27 @@ ds:causal-feat-nvidia a dsk:CausalAssertion ;
     dsk:anchor [ a oa:SpecificResource ; oa:hasSource ds:essay ;
         oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "driving the chip manufacturer Nvidia’s stock down by 17 percent" ] ,
                        [ a oa:TextPositionSelector ; oa:start 643 ; oa:end 706 ] ] .
+
+ds:claim-fall a dsk:Claim ;
+    rdfs:label "Author: DeepSeek's feat drove Nvidia's stock down"@en ;
+    dsk:statement "DeepSeek's feat drove Nvidia's share price down by 17 percent." ;
+    dsk:claimant ds:author ;
+    dsk:about ds:nvidia ;
+    dsk:isDirectQuote false ;
+    dsk:authorStance dsk:endorses ;
+    dsk:anchor [ a oa:SpecificResource ; oa:hasSource ds:essay ;
+        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "driving the chip manufacturer Nvidia’s stock down by 17 percent" ] ,
+                       [ a oa:TextPositionSelector ; oa:start 643 ; oa:end 706 ] ] .
+
+ds:thesis-point-fall a dsk:ThesisPoint ;
+    rdfs:label "DeepSeek shook the chip market"@en ;
+    dsk:statement "DeepSeek's feat drove Nvidia's share price down." ;
+    dsk:thesisOf ds:essay ;
+    dsk:rank 1 ;
+    dsk:carriedBy ds:claim-fall ;
+    dsk:anchor [ a oa:SpecificResource ; oa:hasSource ds:essay ;
+        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "driving the chip manufacturer Nvidia’s stock down by 17 percent" ] ,
+                       [ a oa:TextPositionSelector ; oa:start 643 ; oa:end 706 ] ] .
 """
 
 

@@ -81,6 +81,34 @@ def direct_quote_without_quotes(g):
     g.set((pos, OA.end, Literal(1094 + len("OpenAI’s Sam Altman called DeepSeek"))))
 
 
+def thesis_carried_by_rejected_claim(g):
+    g.add((DS["thesis-point-fall"], DSK.carriedBy, DS["claim-altman"]))
+
+
+def thesis_anchored_away_from_its_claims(g):
+    sel = _selector(g, DS["thesis-point-fall"], OA.TextPositionSelector)
+    quote = _selector(g, DS["thesis-point-fall"], OA.TextQuoteSelector)
+    g.set((quote, OA.exact, Literal("OpenAI’s Sam Altman called DeepSeek “state-controlled,”")))
+    g.set((sel, OA.start, Literal(1094)))
+    g.set((sel, OA.end, Literal(1149)))
+
+
+def thesis_rank_as_string(g):
+    g.set((DS["thesis-point-fall"], DSK.rank, Literal("first")))
+
+
+def thesis_rank_zero(g):
+    g.set((DS["thesis-point-fall"], DSK.rank, Literal(0)))
+
+
+def thesis_ranks_clash(g):
+    g.add((DS["thesis-point-two"], RDF.type, DSK.ThesisPoint))
+    for p, o in g.predicate_objects(DS["thesis-point-fall"]):
+        if p not in (RDF.type, RDFS.label):
+            g.add((DS["thesis-point-two"], p, o))
+    g.add((DS["thesis-point-two"], RDFS.label, Literal("a second point", lang="en")))
+
+
 PLANTED = [
     (shift_offset, "not what the stored essay text says"),
     (quote_not_in_text, "not what the stored essay text says"),
@@ -96,6 +124,11 @@ PLANTED = [
     (undeclared_property, "does not declare"),
     (wrong_polarity, "dsk:promotes or dsk:inhibits"),
     (direct_quote_without_quotes, "has no quotation marks"),
+    (thesis_carried_by_rejected_claim, "which the author does not endorse"),
+    (thesis_anchored_away_from_its_claims, "does not overlap the words"),
+    (thesis_rank_as_string, "exactly one rank"),
+    (thesis_rank_zero, "exactly one rank"),
+    (thesis_ranks_clash, "share rank"),
 ]
 
 

@@ -57,7 +57,8 @@ ds:cafe a dsk:Company ; rdfs:label "Zhōngguó Café"@en .
 ds:concepts a skos:ConceptScheme ; rdfs:label "practices and ideas"@en .
 ds:concept-996 a skos:Concept ; skos:inScheme ds:concepts ; rdfs:label "996"@en ;
     skos:definition "Working from 9 a.m. to 9 p.m., six days a week."@en .
-ds:viewpoint-state-product a dsk:Viewpoint ; rdfs:label "state-product narrative"@en ; {a["commentators"]} .
+ds:viewpoint-state-product a dsk:Viewpoint ; rdfs:label "state-product narrative"@en ;
+    dsk:heldBy ds:western-commentators ; dsk:authorStance dsk:rejects ; {a["commentators"]} .
 
 ds:claim-altman-state-controlled a dsk:Claim ;
     rdfs:label "Altman: DeepSeek is state-controlled"@en ;
@@ -99,6 +100,11 @@ ds:causal-state-backing a dsk:CausalAssertion ;
     dsk:cause ds:concept-996 ; dsk:effect ds:deepseek ; dsk:polarity dsk:inhibits ;
     dsk:assertedBy ds:western-commentators ; dsk:viewpoint ds:viewpoint-state-product ;
     dsk:modality dsk:attributed ; {a["commentators"]} .
+ds:thesis-point-feat a dsk:ThesisPoint ; rdfs:label "DeepSeek's feat shook the market"@en ;
+    dsk:statement "DeepSeek's feat recalibrated investors' assumptions about AI hardware." ;
+    dsk:thesisOf ds:essay ; dsk:rank 1 ; dsk:carriedBy ds:claim-feat ; {a["feat"]} .
+ds:viewpoint-feat a dsk:Viewpoint ; rdfs:label "feat view"@en ; dsk:heldBy ds:author ; dsk:authorStance dsk:endorses ;
+    dsk:opposes ds:viewpoint-state-product ; {a["feat"]} .
 ds:arg-feat-attacks-state a dsk:Attack ; rdfs:label "The feat attacks the state narrative"@en ;
     dsk:premise ds:claim-feat ; dsk:conclusion ds:claim-altman-state-controlled ; dsk:arguedBy ds:author ;
     {a["feat"]} .

@@ -74,19 +74,45 @@ def watched(browser, server):
     w.close()
 
 
-PAGES = {"home": "/", "essay": "/essay", "claims": "/claims", "actors": "/actors", "events": "/events",
-         "causal": "/causal", "concepts": "/concepts", "dataset": "/dataset", "ontology": "/ontology",
-         "claim": "/page/claim-altman-state-controlled", "event": "/page/event-nvidia-stock-fall",
-         "search": "/search?q=cafe", "query": "/query", "map": "/map"}
+PAGES = {"home": "/", "argument": "/argument", "essay": "/essay", "claims": "/claims", "actors": "/actors",
+         "events": "/events", "causal": "/causal", "concepts": "/concepts", "dataset": "/dataset",
+         "ontology": "/ontology", "claim": "/page/claim-altman-state-controlled", "person": "/page/sam-altman",
+         "viewpoint": "/page/viewpoint-state-product", "event": "/page/event-nvidia-stock-fall",
+         "search": "/search?q=cafe", "query": "/query", "map": "/map", "dumps": "/dumps/"}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
+@pytest.mark.parametrize("size", list(VIEWPORTS))
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_loads_cleanly_in_browser(watched, name):
-    page = watched.goto(PAGES[name])
-    page.wait_for_load_state("networkidle")
-    assert page.locator("h1").first.is_visible()
-    watched.shot(f"page-{name}", full_page=name not in ("query", "map"))
-    assert watched.problems == []
+def test_page_loads_cleanly_in_browser(browser, server, name, size):
+    """Every page at 1280 and 390 px: no error, the site's layout (navigation, search box), a screenshot."""
+    w = Watched(browser, server.url, viewport=VIEWPORTS[size], is_mobile=size == "phone")
+    try:
+        page = w.goto(PAGES[name])
+        page.wait_for_load_state("networkidle")
+        if name == "map":
+            page.wait_for_function("window.kgMapReady === true")
+        assert page.locator("h1").first.is_visible()
+        assert page.locator("header.site nav a[href='/argument']").count() == 1
+        assert page.locator("form.search input[name=q]").is_visible()
+        w.shot(f"{size}-{name}", full_page=name not in ("query", "map"))
+        assert w.problems == []
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_error_pages_are_in_the_site_layout(browser, server, size):
+    w = Watched(browser, server.url, viewport=VIEWPORTS[size], is_mobile=size == "phone")
+    try:
+        resp = w.page.goto(server.url + "/sam-altman-somewhere")
+        assert resp.status == 404 and resp.headers["content-type"].startswith("text/html")
+        assert w.page.locator("h1").inner_text() == "Not Found"
+        assert w.page.locator("header.site nav a[href='/essay']").is_visible()
+        assert w.page.locator("ul.hits a", has_text="Sam Altman").count() >= 1     # suggestions from the words
+        w.shot(f"{size}-error-404")
+    finally:
+        w.close()
 
 
 def test_not_found_page_in_browser(watched):
@@ -144,11 +170,24 @@ def test_query_ui_runs_a_query_and_shows_rows(watched):
     assert watched.problems == []
 
 
-def test_query_ui_has_the_competency_queries_as_tabs(watched):
+def test_query_ui_has_the_competency_queries_in_a_menu_and_simple_view(watched):
     from kg.queries import named_queries
     page = watched.goto("/query")
     page.wait_for_selector(".yasqe .CodeMirror")
-    assert page.locator(".tabsList .tab").count() == len(named_queries())
+    assert page.locator(".tabsList .tab").count() == 1                  # the editor is above the fold
+    assert page.locator("#q-menu option").count() == len(named_queries())
+    assert page.locator(".yasqe").bounding_box()["y"] < 900
+    second = named_queries()[1]
+    page.select_option("#q-menu", second.slug)
+    assert page.evaluate("kgYasgui.getTab().getYasqe().getValue()") == second.text
+    page.evaluate("""() => kgYasgui.getTab().getYasqe().setValue(
+        'SELECT ?v WHERE { VALUES ?v { 17.0 "x"@en } }')""")
+    page.locator(".yasqe_queryButton").click()
+    page.locator(".yasr table tbody tr").first.wait_for(timeout=15000)
+    cells = page.locator(".yasr table tbody").inner_text()
+    assert "17" in cells and "^^" not in cells and "@en" not in cells     # simple view: no datatype tags
+    assert page.locator(".tableControls input[type=checkbox]").first.is_checked()
+    assert watched.problems == []
 
 
 def test_causal_map_draws_its_nodes(watched):
@@ -180,7 +219,8 @@ def test_causal_map_draws_its_nodes(watched):
     assert watched.problems == []
 
 
-@pytest.mark.parametrize("name", ["home", "claim", "essay", "claims"])
+@pytest.mark.parametrize("name", ["home", "argument", "claim", "person", "essay", "claims", "search", "dumps",
+                                  "causal", "events"])
 def test_phone_width_has_no_horizontal_scroll(browser, server, name):
     w = Watched(browser, server.url, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
@@ -208,7 +248,7 @@ def bundled_server(start_server):
     return start_server(["--workers", "1", "--threads", "4", "--query-timeout", "5"])
 
 
-@pytest.mark.parametrize("name", ["home", "essay", "claims", "events", "map", "query"])
+@pytest.mark.parametrize("name", ["home", "argument", "essay", "claims", "events", "map", "query"])
 def test_bundled_data_pages_load_cleanly(browser, bundled_server, name):
     """The same on the bundled data (its size, not its counts, is what this checks)."""
     w = Watched(browser, bundled_server.url, viewport={"width": 1280, "height": 900})
@@ -218,6 +258,149 @@ def test_bundled_data_pages_load_cleanly(browser, bundled_server, name):
         if name == "map":
             page.wait_for_function("window.kgMapReady === true")
         w.shot(f"bundled-{name}", full_page=name not in ("query", "map", "essay"))
+        assert w.problems == []
+    finally:
+        w.close()
+
+
+# --- what a reader sees: the argument, the reader's colours and panel, the map, the lists -------
+
+def _background(page, selector: str) -> str:
+    return page.eval_on_selector(selector, "el => getComputedStyle(el).backgroundColor")
+
+
+def test_reader_colours_mean_who_says_what_and_toggle(watched):
+    text = essay_text()
+    start, end = locate(text, QUOTES["altman"])
+    page = watched.goto("/essay")
+    altman = f"a.hl[data-spans~='a-{start}-{end}']"
+    feat = "a.hl.v-author:not(.v-other)"
+    assert _background(page, altman) == "rgb(253, 228, 225)"         # others' words the author rejects
+    assert page.eval_on_selector(altman, "el => getComputedStyle(el).textDecorationStyle") == "wavy"
+    assert _background(page, feat) == "rgba(0, 0, 0, 0)"              # the author's own: plain by default
+    legend = page.locator("fieldset.legend[data-mode=voice]")
+    assert legend.is_visible() and "Others' words the author rejects" in legend.inner_text()
+    assert page.locator(".reader-controls .apply").is_hidden()       # JS applies at once
+    legend.get_by_label("Others' words the author rejects").uncheck()
+    assert _background(page, altman) == "rgba(0, 0, 0, 0)"
+    legend.get_by_label("The author's own claims").check()
+    assert _background(page, feat) == "rgb(238, 240, 244)"
+    assert "show=author" in page.url
+    page.get_by_label("What kind of statement").check()
+    assert page.locator("fieldset.legend[data-mode=kind]").is_visible()
+    assert _background(page, altman) != "rgba(0, 0, 0, 0)"            # claims coloured by kind
+    watched.shot("reader-kinds", full_page=False)
+    assert watched.problems == []
+
+
+def test_reader_panel_says_who_the_stance_and_what_counters(watched):
+    start, end = locate(essay_text(), QUOTES["altman"])
+    page = watched.goto("/essay")
+    page.locator(f"a.hl[data-spans~='a-{start}-{end}']").first.click()
+    panel = page.locator("#span-panel")
+    card = panel.locator(".node-card", has=page.locator("a[href='/page/claim-altman-state-controlled']")).first
+    assert "Said by Sam Altman" in " ".join(card.locator(".who").inner_text().split())
+    assert "The author rejects it" in card.locator(".stance-badge").inner_text()
+    assert card.locator(".con a[href='/page/claim-feat']").is_visible()
+    box = panel.bounding_box()
+    assert box["x"] > 600 and box["width"] > 250                       # beside the text on a desktop
+    watched.shot("reader-panel", full_page=False)
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+
+
+def test_reader_panel_on_a_phone_is_below_the_text(browser, server):
+    w = Watched(browser, server.url, viewport=VIEWPORTS["phone"], is_mobile=True)
+    try:
+        start, end = locate(essay_text(), QUOTES["altman"])
+        page = w.goto("/essay")
+        page.locator(f"a.hl[data-spans~='a-{start}-{end}']").first.click()
+        box = page.locator("#span-panel").bounding_box()
+        assert box["width"] >= 380 and box["y"] + box["height"] <= 845     # a sheet at the bottom of the screen
+        w.shot("phone-reader-panel", full_page=False)
+    finally:
+        w.close()
+
+
+def test_argument_page_reads_in_order(watched):
+    page = watched.goto("/argument")
+    points = page.locator("ol.thesis > li")
+    assert points.count() == 1 and "feat shook the market" in points.first.inner_text()
+    debate = page.locator(".debate").first
+    assert debate.locator(".side").count() == 2 and debate.locator(".verdict").count() == 0
+    card = page.locator("article#viewpoint-state-product")
+    assert "Held by panicked commentators in the West" in " ".join(card.locator(".node-voice").inner_text().split())
+    assert card.locator(".reasons .con li").count() >= 1
+    card.locator(".reasons .con a[href='/page/claim-feat']").click()
+    page.wait_for_url("**/page/claim-feat")
+    assert watched.problems == []
+
+
+def test_map_is_deterministic_readable_coloured_and_zoomable(browser, server):
+    positions = []
+    for _ in range(2):
+        w = Watched(browser, server.url, viewport=VIEWPORTS["desktop"])
+        try:
+            page = w.goto("/map")
+            page.wait_for_function("window.kgMapReady === true")
+            positions.append(page.evaluate(
+                "Object.fromEntries(kgCy.nodes().map(n => [n.id(), [Math.round(n.position().x), Math.round(n.position().y)]]))"))
+            font = page.evaluate("kgCy.zoom() * parseFloat(kgCy.nodes()[0].style('font-size'))")
+            assert font >= 11
+            colours = page.evaluate("Object.fromEntries(kgCy.nodes().map(n => [n.data('group'), n.style('background-color')]))")
+            assert len(set(colours.values())) == len(colours) >= 3        # one colour per kind
+            assert page.locator(".map-legend").is_visible() and page.locator(".legend-nodes li").count() >= 5
+            # every drawn node inside the box
+            inside = page.evaluate("""() => { const w = kgCy.width(), h = kgCy.height();
+                return kgCy.nodes().filter(n => n.style('display') !== 'none').every(n => {
+                  const p = n.renderedPosition(); return p.x >= 0 && p.y >= 0 && p.x <= w && p.y <= h; }); }""")
+            assert inside
+            z = page.evaluate("kgCy.zoom()")
+            page.locator(".map-zoom button[data-zoom=in]").click()
+            assert page.evaluate("kgCy.zoom()") > z
+            assert w.problems == []
+        finally:
+            w.close()
+    assert positions[0] == positions[1]
+
+
+def test_claims_sort_and_voice_facets_by_click(watched):
+    page = watched.goto("/claims")
+    page.locator("th a.sort[href$='sort=claim']").click()
+    page.wait_for_url("**sort=claim")
+    names = page.locator("table.claims tbody tr td:first-child").all_inner_texts()
+    assert names == sorted(names, key=str.casefold)
+    page.locator(".voice-tabs a", has_text="Others' voices").click()
+    page.wait_for_url("**voice=others**")
+    assert page.locator("table.claims tbody tr").count() == 3
+    assert page.locator(".voice-tabs a.on").inner_text().startswith("Others' voices")
+    watched.shot("claims-others", full_page=False)
+
+
+def test_search_marks_whole_words(watched):
+    page = watched.goto("/search?q=state")
+    marks = page.locator("ul.hits mark").all_inner_texts()
+    from kg.search import fold
+    assert marks and all(fold(m) == "state" for m in marks)           # "States" too (plural), never "statement"
+    watched.shot("search-state", full_page=False)
+
+
+def test_bundled_argument_page_shows_thesis_and_debates(browser, bundled_server):
+    """On the bundled data: the thesis in a few points, each debate as two sides and the author's verdict."""
+    w = Watched(browser, bundled_server.url, viewport=VIEWPORTS["desktop"])
+    try:
+        page = w.goto("/argument")
+        assert 3 <= page.locator("ol.thesis > li").count() <= 8
+        assert page.locator("ol.thesis blockquote.essay-quote").count() == page.locator("ol.thesis > li").count()
+        debates = page.locator(".debate")
+        assert debates.count() >= 1
+        for i in range(debates.count()):
+            assert debates.nth(i).locator(".side").count() == 2
+        verdicts = page.locator(".debate .verdict")
+        assert verdicts.count() >= 1 and page.locator(".debate .versus s").count() == verdicts.count()
+        w.shot("bundled-argument-top", full_page=False)
+        page.locator(".debate").nth(debates.count() - 1).scroll_into_view_if_needed()
+        w.shot("bundled-argument-debate", full_page=False)
         assert w.problems == []
     finally:
         w.close()

@@ -150,12 +150,37 @@ def test_search_box_on_every_page(pc):
 @pytest.mark.parametrize("q", ["zhongguo cafe", "ZHŌNGGUÓ", "café", "Cafe", "  zhongguo   CAFÉ "])
 def test_search_is_case_and_accent_insensitive(pc, q):
     s = soup(pc.get("/search", query_string={"q": q}))
-    assert [a.get_text() for a in s.select("ul.hits a")] == ["Zhōngguó Café"]
+    assert [a.get_text() for a in s.select("ul.hits > li > a")] == ["Zhōngguó Café"]
 
 
-def test_search_finds_partial_and_reports_none(pc):
+def test_search_finds_words_and_reports_none(pc):
     s = soup(pc.get("/search?q=altman"))
-    texts = [a.get_text() for a in s.select("ul.hits a")]
+    texts = [a.get_text() for a in s.select("ul.hits > li > a")]
     assert "Sam Altman" in texts and "Altman: DeepSeek is state-controlled" in texts
+    assert texts[0] == "Sam Altman"                                   # the shortest label, ranked first
+    assert [m.get_text() for m in s.select("ul.hits > li > a mark")][:1] == ["Altman"]
     s = soup(pc.get("/search?q=zzzzqqq"))
-    assert s.select("ul.hits a") == [] and "0 labels" in s.get_text()
+    assert s.select("ul.hits a") == [] and "0 results" in s.get_text()
+
+
+@pytest.mark.parametrize("q, hit, absent", [
+    ("calibrated", None, "/page/claim-feat"),            # a part of "recalibrated" is not a word of it
+    ("controlled", "/page/claim-altman-state-controlled", None),   # a word of a hyphenated word
+    ("chinese state", "/page/claim-commentators-state-product", None),   # words of a statement
+    ("recalibrated", "/page/claim-feat", None),          # a word only in the quote
+])
+def test_search_is_word_aware_over_labels_statements_and_quotes(pc, q, hit, absent):
+    s = soup(pc.get("/search", query_string={"q": q}))
+    hrefs = [a["href"] for a in s.select("ul.hits > li > a")]
+    if hit:
+        assert hit in hrefs
+        li = s.find("a", href=hit).find_parent("li")
+        assert {m.get_text().casefold() for m in li.select("mark")} >= set(q.split())
+    if absent:
+        assert absent not in hrefs
+
+
+def test_search_does_not_match_inside_words(pc):
+    """'cafe' finds Café; 'caf' (a part of a word) finds nothing."""
+    s = soup(pc.get("/search?q=caf"))
+    assert s.select("ul.hits a") == []

@@ -76,7 +76,7 @@ def test_blank_nodes_inline_with_dates_at_precision(pc):
 
 def test_incoming_links_grouped_with_counts(pc):
     p = props(soup(pc.get("/page/author")), "incoming")
-    assert sorted(p) == ["argued by", "asserted by", "claimant"]
+    assert sorted(p) == ["argued by", "asserted by", "claimant", "held by"]
     dts = {dt.find("a").get_text(): dt.select_one(".count").get_text()
            for dt in soup(pc.get("/page/author")).select("section.incoming dl.props > dt")}
     assert dts["claimant"] == "(1)"
@@ -240,3 +240,109 @@ def test_quantity_formatting(value, unit, symbol, ulabel, cmp, shown):
 def test_literal_formatting(lexical, datatype, shown):
     from kg.web.pages.model import Term, format_literal
     assert format_literal(Term("literal", lexical, None, "http://www.w3.org/2001/XMLSchema#" + datatype)) == shown
+
+
+# --- who says what: lists, facets, sorting, the argument page -------------------------------------
+
+def test_claims_voice_filter_and_facet_counts(pc):
+    s = soup(pc.get("/claims?voice=others"))
+    rows = s.select("table.claims tbody tr")
+    assert {r.a.get_text() for r in rows} == {"Altman: DeepSeek is state-controlled", "claim by <script>alert(1)</script>",
+                                              "Commentators: DeepSeek is a product of the Chinese state"}
+    voice = {a.contents[0].strip(): a.select_one(".count").get_text() for a in s.select(".voice-tabs a.facet")}
+    assert voice == {"Others' voices": "3", "The author's own": "1"}
+    stance = {a.contents[0].strip(): a.select_one(".count").get_text() for a in s.select("nav[aria-label=\"The author's stance\"] a")}
+    assert stance == {"rejects": "2", "reports": "1"}          # counted within others' voices
+    claimants = {a.contents[0].strip(): a.select_one(".count").get_text()
+                 for a in s.select("nav[aria-label=Claimant] a")}
+    assert claimants["Sam Altman"] == "1" and "the essay's author" not in claimants
+    s = soup(pc.get("/claims?voice=author"))
+    assert [r.a.get_text() for r in s.select("table.claims tbody tr")] == ["DeepSeek's feat recalibrated assumptions"]
+
+
+def test_facet_links_keep_the_other_filters(pc):
+    s = soup(pc.get("/claims?voice=others&sort=claim"))
+    href = s.select_one("nav[aria-label=\"The author's stance\"] a")["href"]
+    assert "voice=others" in href and "sort=claim" in href and "stance=" in href
+
+
+@pytest.mark.parametrize("sort, first", [("claim", "Altman: DeepSeek is state-controlled"),
+                                         ("-claim", "DeepSeek's feat recalibrated assumptions"),
+                                         ("stance", "DeepSeek's feat recalibrated assumptions"),   # endorses first
+                                         ("-stance", "claim by <script>alert(1)</script>")])       # reports last
+def test_claims_sortable(pc, sort, first):
+    s = soup(pc.get(f"/claims?sort={sort}"))
+    names = [r.a.get_text() for r in s.select("table.claims tbody tr")]
+    assert names[0] == first and len(names) == 4
+    th = s.select_one("th[aria-sort]")
+    assert th["aria-sort"] == ("descending" if sort.startswith("-") else "ascending")
+
+
+def test_causal_and_events_sortable(pc):
+    s = soup(pc.get("/causal?sort=-cause"))
+    assert [r.td.a.get_text() for r in s.select("table.causal tbody tr")] == ["DeepSeek", "996"]
+    s = soup(pc.get("/events?sort=-date"))
+    assert [li.time.get_text() for li in s.select("ol.timeline li")][:2] == ["2025", "December 2024"]
+    s = soup(pc.get("/events?sort=event"))
+    assert [li.a.get_text() for li in s.select("ol.timeline li")] == [
+        "DeepSeek is little known", "Nvidia's stock falls 17 percent", "the boom"]
+
+
+def test_argument_page_shows_viewpoints_holders_stance_and_reasons(pc):
+    s = soup(pc.get("/argument"))
+    assert s.h1.get_text().startswith("The argument")
+    card = s.find("article", id="viewpoint-state-product")
+    assert card.h3.a["href"] == "/page/viewpoint-state-product"
+    assert "The author rejects it" in card.select_one(".node-voice .stance-badge").get_text()
+    assert card.select_one(".node-voice a")["href"] == "/page/western-commentators"
+    against = card.select_one(".reasons .con")
+    assert against.find("a", href="/page/claim-feat") is not None          # attacks a claim made within it
+    assert "/page/claim-altman-state-controlled" in {a["href"] for a in against.select(".on a")}
+    assert card.select_one("blockquote.essay-quote a")["href"].startswith("/essay#t-a-")
+    assert s.find("a", href="/argument") is not None                       # in the navigation
+
+
+def test_resource_page_sections_speak_of_people(pc):
+    s = soup(pc.get("/page/sam-altman"))
+    titles = [h.contents[0].strip() for h in s.select("section.people h2")]
+    assert titles == ["What Sam Altman says"]
+    assert "The author rejects it".casefold() in s.select_one("section.says").get_text().casefold()
+    s = soup(pc.get("/page/claim-altman-state-controlled"))
+    assert "Said by" in s.select_one(".lead-voice").get_text() and s.select_one(".lead-voice a")["href"] == "/page/sam-altman"
+    countered = s.select_one("section.argument-links .con")
+    assert countered.h3.get_text() == "Countered by" and countered.find("a", href="/page/claim-feat")
+    # RDF details folded away, still there
+    assert s.select_one("section.data details.rdf section.statements dl.props") is not None
+    s = soup(pc.get("/page/deepseek"))
+    assert "What the essay says about DeepSeek" in [h.contents[0].strip() for h in s.select("section.people h2")]
+
+
+def test_reader_highlights_carry_voice_and_stance(pc):
+    text = essay_text()
+    s = soup(pc.get("/essay"))
+    start, end = locate(text, QUOTES["altman"])
+    hl = s.select_one(f"a.hl[data-spans~='a-{start}-{end}']")
+    assert {"v-other", "s-rejects", "k-claim"} <= set(hl["class"])
+    start, end = locate(text, QUOTES["feat"])
+    hl = s.select_one(f"a.hl[href='#a-{start}-{end}']")
+    assert "v-author" in hl["class"] and "v-other" not in hl["class"]
+    essay = s.select_one("article.essay")
+    assert "mode-voice" in essay["class"] and "show-rejects" in essay["class"] and "show-author" not in essay["class"]
+    legend = {i["value"] for i in s.select("fieldset.legend[data-mode=voice] input[checked]")}
+    assert legend == {"rejects", "qualifies", "reports", "endorses", "thesis"}
+    # the panel's content (server-rendered): who says it, the stance, what counters it
+    sec = s.find("section", id=f"a-{locate(text, QUOTES['altman'])[0]}-{locate(text, QUOTES['altman'])[1]}")
+    card = sec.select_one(".node-card")
+    assert "Said by" in card.get_text() and card.find("a", href="/page/sam-altman")
+    assert "the author rejects it" in card.select_one(".stance-badge").get_text().casefold()
+    assert card.select_one(".con").find("a", href="/page/claim-feat")
+
+
+def test_reader_controls_work_without_javascript(pc):
+    s = soup(pc.get("/essay?mode=kind&set=1&show=event&show=bogus"))
+    essay = s.select_one("article.essay")
+    assert "mode-kind" in essay["class"] and "show-event" in essay["class"]
+    assert not [c for c in essay["class"] if c.startswith("show-") and c != "show-event"]
+    assert s.select_one("fieldset.legend[data-mode=kind]").get("hidden") is None
+    s = soup(pc.get("/essay?mode=voice&set=1"))                 # all unticked
+    assert not [c for c in s.select_one("article.essay")["class"] if c.startswith("show-")]

@@ -1,4 +1,5 @@
-// The query UI: YASGUI on our endpoint, one tab per competency query; result IRIs link to our pages.
+// The query UI: YASGUI on our endpoint, one tab, the competency queries in a menu above it; the
+// results table in its simple view (values without datatype tags); result IRIs link to our pages.
 (function () {
   "use strict";
   var el = document.getElementById("yasgui");
@@ -6,21 +7,34 @@
   var endpoint = new URL(el.getAttribute("data-endpoint"), location.href).href;
   var tabs = JSON.parse(document.getElementById("tabs").textContent);
   var base = "https://w3id.org/deepseek-kg/";
+  var simple = { selectedPlugin: "table", pluginsConfig: { table: { compact: true } } };
   var yasgui = new Yasgui(el, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
     persistenceId: null,
     autoAddOnInit: false,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
-    yasqe: { autocompleters: ["prefixes", "variables"] }
+    yasqe: { autocompleters: ["prefixes", "variables"] },
+    yasr: { settings: simple }
   });
-  var first = null;
-  tabs.forEach(function (t) {
-    var tab = yasgui.addTab(first === null, { name: t.name, yasqe: { value: t.query }, requestConfig: { endpoint: endpoint } });
-    if (first === null) first = tab;
-  });
-  if (!tabs.length) yasgui.addTab(true, { requestConfig: { endpoint: endpoint } });
+  function byslug(slug) {
+    return tabs.filter(function (t) { return t.slug === slug; })[0] || tabs[0];
+  }
+  var first = byslug(el.getAttribute("data-chosen"));
+  var tab = yasgui.addTab(true, { name: first ? first.name : "Query", yasqe: { value: first ? first.query : "" },
+    requestConfig: { endpoint: endpoint }, yasr: { settings: simple } });
   window.kgYasgui = yasgui;
+
+  var menu = document.getElementById("q-menu");
+  if (menu) {
+    menu.addEventListener("change", function () {
+      var t = byslug(menu.value);
+      var current = yasgui.getTab();
+      current.getYasqe().setValue(t.query);
+      current.setName(t.name);
+      if (history.replaceState) history.replaceState(null, "", "?example=" + encodeURIComponent(t.slug));
+    });
+  }
 
   function local(href) {
     if (href.indexOf(base + "id/") === 0) return "/page/" + href.slice(base.length + 3);

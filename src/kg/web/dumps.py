@@ -9,7 +9,7 @@ dump asked for before then is written on demand (about a second; ten for the Her
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template_string, request
+from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import NotFound
 
 from ..canonical import dataset_from_quads
@@ -65,16 +65,7 @@ def cache() -> DumpCache:
     return current_state().memo("dumps", lambda state: make_cache(state.store, current_app.config))
 
 
-LISTING = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Dumps: deepseek-kg</title>
-<link rel="alternate" type="application/json" href="{{ request.base_url }}?format=json"></head>
-<body><main><h1>Dumps</h1>
-<p>The whole graph in each format, deterministic (same data, same bytes). Licences: see the
-<a href="/dataset">dataset page</a>. This list <a href="?format=json">as JSON</a>.</p>
-<table><thead><tr><th scope="col">File</th><th scope="col">What</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead><tbody>
-{% for d in dumps %}<tr><td><a href="{{ d.filename }}">{{ d.filename }}</a></td><td>{{ d.title }}</td>
-<td><code>{{ d.media_type }}</code></td><td>{{ '{:,} bytes'.format(d.size) if d.size >= 0 else 'written on first download' }}</td></tr>{% endfor %}
-</tbody></table></main></body></html>"""
+
 
 
 @bp.route("/dumps/")
@@ -86,7 +77,8 @@ def listing():
         return {"dumps": [{"file": d.filename, "url": request.host_url + "dumps/" + d.filename,
                            "format": d.name, "media_type": d.media_type,
                            "bytes": d.size if d.size >= 0 else None, "title": d.title} for d in dumps]}
-    resp = Response(render_template_string(LISTING, dumps=dumps), content_type="text/html; charset=utf-8")
+    twins = [("?format=json", "application/json", "json")]
+    resp = Response(render_template("dumps.html", dumps=dumps, twins=twins), content_type="text/html; charset=utf-8")
     resp.headers["Link"] = '<?format=json>; rel="alternate"; type="application/json"'
     return resp
 

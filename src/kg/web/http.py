@@ -25,15 +25,20 @@ def allowed_origin(app: Flask, origin: str | None) -> str | None:
     return origin if origin and origin in origins else None
 
 
+def http_error(exc: HTTPException, body: Response | None = None) -> Response:
+    """An HTTP error as plain text (or as ``body``), with the headers its status needs."""
+    resp = body if body is not None else error_response(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    if getattr(exc, "www_authenticate", None):  # 401/403 from the write path (RFC 6750)
+        resp.headers["WWW-Authenticate"] = exc.www_authenticate
+    return resp
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        resp = error_response(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            resp.headers["Allow"] = ", ".join(exc.valid_methods)
-        if getattr(exc, "www_authenticate", None):  # 401/403 from the write path (RFC 6750)
-            resp.headers["WWW-Authenticate"] = exc.www_authenticate
-        return resp
+        return http_error(exc)
 
     @app.errorhandler(StoreError)
     def _store_error(exc: StoreError):  # a remote engine down, failing or too slow (pages, dumps)

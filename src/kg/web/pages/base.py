@@ -60,9 +60,28 @@ def kinds(iri: str) -> list[str]:
     return [cat().label(c) for c in cat().kind(iri)]
 
 
+@bp.app_template_global()
+def voice(iri: str):
+    """Who says it, the author's stance, what supports and counters it (voices.NodeView)."""
+    from .voices import view
+    return view(cat(), iri)
+
+
+@bp.app_template_global()
+def cat_carried_by(iri: str) -> list[str]:
+    """The claims and viewpoints that carry a thesis point."""
+    return cat().carried_by.get(iri, [])
+
+
+def search_index():
+    """The full-text index (kg.search) of the current data, rebuilt when the data version changes."""
+    from ... import search
+    return current_state().memo("search", lambda state: search.build(state.store))
+
+
 bp.add_app_template_global(href, "href")
 bp.add_app_template_global(is_local, "is_local")
 bp.add_app_template_global(model.curie, "curie")
 bp.add_app_template_filter(model.format_literal, "literal")
 
-__all__ = ["bp", "cat", "store", "href", "is_local", "render", "BASE_PATH"]
+__all__ = ["bp", "cat", "store", "href", "is_local", "render", "search_index", "BASE_PATH"]

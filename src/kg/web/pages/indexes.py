@@ -7,7 +7,7 @@ from flask import request, url_for
 from ...namespaces import DS, DSK
 from ..state import current_state
 from .base import bp, cat, render, store
-from .model import _PREFIX_LINES, ESSAY, format_literal, rows
+from .model import _PREFIX_LINES, AUTHOR, ESSAY, format_literal, rows
 
 ACTOR_CLASSES = ["Person", "Company", "InvestmentFund", "MediaOutlet", "GovernmentBody",
                  "AcademicInstitution", "Organization", "State", "Group"]
@@ -95,16 +95,73 @@ def claims():
                            key=lambda a: c.label(a).casefold())
     want_claimant = request.args.get("claimant", "")
     want_stance = request.args.get("stance", "")
-    shown = [row for row in claims_.values()
-             if (not want_claimant or want_claimant in row["claimants"]
+    want_voice = request.args.get("voice", "")
+    want_voice = want_voice if want_voice in VOICES else ""
+    for row in claims_.values():
+        row["others"] = any(a != AUTHOR for a in row["claimants"])
+        row["stance_name"] = (row["stance"] or "").rsplit("#", 1)[-1]
+
+    def keep(row, skip=""):
+        return ((skip == "claimant" or not want_claimant or want_claimant in row["claimants"]
                  or str(DS) + want_claimant in row["claimants"])
-             and (not want_stance or (row["stance"] or "").endswith("#" + want_stance))]
-    shown.sort(key=lambda row: (_first_anchor(row["iri"]), row["iri"]))
+                and (skip == "stance" or not want_stance or row["stance_name"] == want_stance)
+                and (skip == "voice" or not want_voice or row["others"] == (want_voice == "others")))
+
+    # facet counts (datasette-style): each facet counted over the rows the other filters keep
+    facet_voice = [(v, name, sum(1 for r in claims_.values() if keep(r, "voice") and r["others"] == (v == "others")))
+                   for v, name in VOICES.items()]
+    facet_stance = [(st, sum(1 for r in claims_.values() if keep(r, "stance") and r["stance_name"] == st))
+                    for st in STANCES]
+    claimant_counts: dict[str, int] = {}
+    for r in claims_.values():
+        if keep(r, "claimant"):
+            for a in r["claimants"]:
+                claimant_counts[a] = claimant_counts.get(a, 0) + 1
+    facet_claimant = sorted(claimant_counts.items(), key=lambda kv: (-kv[1], c.label(kv[0]).casefold()))
+    shown = [row for row in claims_.values() if keep(row)]
+    sort, reverse = sort_choice(CLAIM_SORTS)
     for row in shown:
         row["quote"] = _excerpt(row["iri"])
+    shown.sort(key=lambda row: (_first_anchor(row["iri"]), row["iri"]))
+    shown.sort(key=CLAIM_SORTS[sort](c), reverse=reverse)
     return render("claims.html", claims=shown, total=len(claims_), claimants=all_claimants,
-                  stances=STANCES, want_claimant=want_claimant, want_stance=want_stance,
+                  stances=STANCES, want_claimant=want_claimant, want_stance=want_stance, want_voice=want_voice,
+                  voices=VOICES, facet_voice=facet_voice, facet_stance=facet_stance,
+                  facet_claimant=facet_claimant, sort=sort, reverse=reverse, sorts=CLAIM_SORTS,
                   twins=sparql_twins(CLAIMS_Q))
+
+
+VOICES = {"others": "Others' voices", "author": "The author's own"}
+
+#: sortable columns: name -> (catalog -> row key); rows are first put in essay order, so ties keep it
+CLAIM_SORTS = {
+    "essay": lambda c: lambda row: _first_anchor(row["iri"]),
+    "claim": lambda c: lambda row: c.label(row["iri"]).casefold(),
+    "claimant": lambda c: lambda row: c.label(row["claimants"][0]).casefold() if row["claimants"] else "",
+    "stance": lambda c: lambda row: STANCES.index(row["stance_name"]) if row["stance_name"] in STANCES else 9,
+}
+CAUSAL_SORTS = {
+    "essay": lambda c: lambda row: _first_anchor(row["iri"]),
+    "cause": lambda c: lambda row: c.label(row.get("cause", "")).casefold(),
+    "effect": lambda c: lambda row: c.label(row.get("effect", "")).casefold(),
+    "by": lambda c: lambda row: c.label(row.get("by", "")).casefold(),
+    "modality": lambda c: lambda row: c.label(row.get("modality", "")).casefold(),
+    "polarity": lambda c: lambda row: c.label(row.get("polarity", "")).casefold(),
+}
+EVENT_SORTS = {
+    "date": lambda c: lambda e: (e["sort"] is None, e["sort"] or ""),
+    "essay": lambda c: lambda e: _first_anchor(e["iri"]),
+    "event": lambda c: lambda e: c.label(e["iri"]).casefold(),
+}
+
+
+def sort_choice(sorts: dict) -> tuple[str, bool]:
+    """``?sort=name`` or ``?sort=-name`` (descending) among ``sorts``; the first is the default."""
+    given = request.args.get("sort", "")
+    name = given.lstrip("-")
+    if name not in sorts:
+        return next(iter(sorts)), False
+    return name, given.startswith("-")
 
 
 @bp.route("/events")
@@ -128,7 +185,13 @@ def events():
         ev["quote"] = _excerpt(ev["iri"])
     dated = sorted((e for e in evs.values() if e["sort"]), key=lambda e: (e["sort"], _first_anchor(e["iri"])))
     undated = sorted((e for e in evs.values() if not e["sort"]), key=lambda e: _first_anchor(e["iri"]))
-    return render("events.html", dated=dated, undated=undated, twins=sparql_twins(EVENTS_Q))
+    sort, reverse = sort_choice(EVENT_SORTS)
+    if sort != "date" or reverse:      # one list in the order asked for (dated or not)
+        every = sorted(dated + undated, key=lambda e: _first_anchor(e["iri"]))
+        every.sort(key=EVENT_SORTS[sort](cat()), reverse=reverse)
+        dated, undated = every, []
+    return render("events.html", dated=dated, undated=undated, sort=sort, reverse=reverse,
+                  sorts=list(EVENT_SORTS), twins=sparql_twins(EVENTS_Q))
 
 
 @bp.route("/causal")
@@ -141,9 +204,11 @@ def causal():
             if k in r:
                 row[k] = r[k].value
     shown = sorted(out.values(), key=lambda row: (_first_anchor(row["iri"]), row["iri"]))
+    sort, reverse = sort_choice(CAUSAL_SORTS)
+    shown.sort(key=CAUSAL_SORTS[sort](cat()), reverse=reverse)
     for row in shown:
         row["quote"] = _excerpt(row["iri"])
-    return render("causal.html", rows=shown, twins=sparql_twins(CAUSAL_Q))
+    return render("causal.html", rows=shown, sort=sort, reverse=reverse, twins=sparql_twins(CAUSAL_Q))
 
 
 def _concept_rows():

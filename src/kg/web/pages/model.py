@@ -21,6 +21,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 TIME = "http://www.w3.org/2006/time#"
 OA = "http://www.w3.org/ns/oa#"
 ESSAY = str(DS.essay)
+AUTHOR = str(DS.author)
 ONTOLOGY = BASE + "ontology"
 _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
 # the rows of a resource and of the blank nodes it owns, four levels deep (anchor > selector ...)
@@ -102,6 +103,15 @@ class Anchor:
         return f"a-{self.start}-{self.end}"
 
 
+@dataclass(frozen=True)
+class ArgLink:
+    """One argument relation: ``premise`` is offered for (support) or against (attack) ``conclusion``."""
+    arg: str
+    kind: str          # "support" | "attack"
+    premise: str
+    conclusion: str
+
+
 @dataclass
 class Catalog:
     """Everything derived once per loaded store (labels, types, text, anchors, quantities)."""
@@ -114,6 +124,16 @@ class Catalog:
     by_node: dict[str, list[Anchor]] = field(default_factory=dict)
     quantities: dict[str, str] = field(default_factory=dict)
     search_index: list[tuple[str, str]] = field(default_factory=list)  # (folded label, iri)
+    # who says what (see voices.py): agents voicing a node, the author's stance, argument links
+    voices: dict[str, list[str]] = field(default_factory=dict)     # node -> claimant/asserter/holder/arguer
+    stance: dict[str, str] = field(default_factory=dict)           # node -> "endorses" | "rejects" | ...
+    direct: set[str] = field(default_factory=set)                  # claims in the claimant's own words
+    args_in: dict[str, list["ArgLink"]] = field(default_factory=dict)    # conclusion -> its arguments
+    args_out: dict[str, list["ArgLink"]] = field(default_factory=dict)   # premise -> its arguments
+    viewpoints_of: dict[str, list[str]] = field(default_factory=dict)    # claim/causal -> viewpoints
+    thesis: list[tuple[int, str]] = field(default_factory=list)          # (rank, thesis point), in order
+    carried_by: dict[str, list[str]] = field(default_factory=dict)       # thesis point -> carriers
+    carries: dict[str, list[str]] = field(default_factory=dict)          # carrier -> thesis points
 
     def label(self, iri: str) -> str:
         if iri in self.labels:
@@ -130,14 +150,6 @@ class Catalog:
             if p.start <= offset < p.end:
                 return i, p
         return None
-
-    def search(self, q: str, limit: int = 50) -> list[str]:
-        words = fold(q).split()
-        if not words:
-            return []
-        hits = [(lab, iri) for lab, iri in self.search_index if all(w in lab for w in words)]
-        hits.sort(key=lambda h: (not h[0].startswith(words[0]), len(h[0]), h[0]))
-        return [iri for _, iri in hits[:limit]]
 
 
 def suggest(cat: "Catalog", q: str, limit: int = 12) -> list[str]:
@@ -201,7 +213,55 @@ def build_catalog(store) -> Catalog:
             r["sym"].value if "sym" in r else None, r["ulabel"].value if "ulabel" in r else None,
             r["cmp"].value if "cmp" in r else None)
     cat.search_index = [(fold(lab), iri) for iri, lab in cat.labels.items()]
+    _who_says_what(store, cat)
     return cat
+
+
+def _who_says_what(store, cat: Catalog) -> None:
+    """Voices, stances, argument links, viewpoints and the thesis, in deterministic order."""
+    first = {}
+    for a in cat.anchors:
+        first.setdefault(a.node, a.start)
+
+    def order(iri: str):
+        return (first.get(iri, 10 ** 9), iri)
+
+    for r in rows(store, """SELECT DISTINCT ?n ?who WHERE {
+            ?n dsk:claimant|dsk:assertedBy|dsk:heldBy|dsk:arguedBy ?who FILTER(isIRI(?n) && isIRI(?who)) }"""):
+        cat.voices.setdefault(r["n"].value, []).append(r["who"].value)
+    for who in cat.voices.values():
+        who.sort(key=lambda w: (w != AUTHOR, cat.label(w).casefold(), w))
+    for r in rows(store, "SELECT ?n ?s WHERE { ?n dsk:authorStance ?s FILTER(isIRI(?n)) }"):
+        cat.stance[r["n"].value] = local_name(r["s"].value)
+    cat.direct = {r["n"].value for r in rows(store, "SELECT ?n WHERE { ?n dsk:isDirectQuote true }")}
+    for r in rows(store, """SELECT ?arg ?kind ?premise ?conclusion WHERE {
+            ?arg a ?kind ; dsk:premise ?premise ; dsk:conclusion ?conclusion .
+            VALUES ?kind { dsk:Support dsk:Attack } FILTER(isIRI(?arg)) }"""):
+        link = ArgLink(r["arg"].value, "support" if r["kind"].value.endswith("Support") else "attack",
+                       r["premise"].value, r["conclusion"].value)
+        cat.args_in.setdefault(link.conclusion, []).append(link)
+        cat.args_out.setdefault(link.premise, []).append(link)
+    for links in (*cat.args_in.values(), *cat.args_out.values()):
+        links.sort(key=lambda l: (l.kind, order(l.premise), l.arg))
+    for r in rows(store, "SELECT ?n ?v WHERE { ?n dsk:viewpoint ?v FILTER(isIRI(?n)) }"):
+        cat.viewpoints_of.setdefault(r["n"].value, []).append(r["v"].value)
+    ranks: dict[str, int] = {}
+    for r in rows(store, """SELECT ?p ?rank ?carrier WHERE {
+            ?p a dsk:ThesisPoint ; dsk:rank ?rank OPTIONAL { ?p dsk:carriedBy ?carrier } }"""):
+        p = r["p"].value
+        try:
+            ranks[p] = int(r["rank"].value)
+        except ValueError:
+            continue
+        if "carrier" in r and r["carrier"].value not in cat.carried_by.setdefault(p, []):
+            cat.carried_by[p].append(r["carrier"].value)
+    cat.thesis = sorted(((n, p) for p, n in ranks.items()))
+    for p, carriers in cat.carried_by.items():
+        carriers.sort(key=order)
+        for c in carriers:
+            cat.carries.setdefault(c, []).append(p)
+    for points in cat.carries.values():
+        points.sort(key=lambda p: ranks.get(p, 0))
 
 
 # --- formatting --------------------------------------------------------------------------
@@ -357,6 +417,6 @@ def incoming(store, iri: str, limit: int = 40) -> list[Incoming]:
     return out
 
 
-__all__ = ["Term", "Catalog", "Anchor", "Node", "Incoming", "catalog", "build_catalog", "rows",
+__all__ = ["Term", "Catalog", "Anchor", "ArgLink", "AUTHOR", "Node", "Incoming", "catalog", "build_catalog", "rows",
            "closure_rows", "closure_triples", "build_node", "incoming", "fold", "curie", "local_name",
            "format_literal", "format_quantity", "format_number", "safe_iri", "ESSAY", "ONTOLOGY"]

@@ -11,7 +11,7 @@ from ...namespaces import DS, DSK, PREFIXES
 from ...sources import ONTOLOGY_GRAPH
 from .. import conneg
 from . import model
-from .base import BASE_PATH, bp, cat, render, store
+from .base import BASE_PATH, bp, cat, render, search_index, store
 
 #: what a resource is offered as; the first is what `curl` (no Accept) and */* get
 OFFERED = ("turtle", "jsonld", "ntriples", "rdfxml", "html")
@@ -51,7 +51,7 @@ def _exists(iri: str) -> bool:
 
 
 def not_found(what: str, q: str = ""):
-    hits = (cat().search(q) or model.suggest(cat(), q)) if q else []
+    hits = ([h.iri for h in search_index().search(q, 12)] or model.suggest(cat(), q)) if q else []
     return render("notfound.html", 404, what=what, q=q, hits=hits)
 
 
@@ -119,8 +119,10 @@ def _resource_page(iri: str, links):
                    if p in (str(DSK.description), model.SKOS + "definition", str(DSK.statement),
                             "http://purl.org/dc/terms/description")
                    for v in vals if isinstance(v, model.Term) and v.kind == "literal"]
+    from .voices import sections
     return render("resource.html", headers={"Link": link_header(links), "Vary": "Accept"},
                   iri=iri, node=node, incoming=incoming, quotes=quotes, twins=links,
+                  sections=sections(s, c, iri),
                   quantity=c.quantities.get(iri), quantities=c.quantities, description=description,
                   jsonld=jsonld.replace("<", "\\u003c"))
 
@@ -181,6 +183,12 @@ def ontology_page():
 
 @bp.route("/search")
 def search():
+    """Word search over labels, statements and quotes (kg.search), ranked, the matched words marked."""
+    from ...search import highlight, snippet
     q = request.args.get("q", "")[:200]
-    hits = cat().search(q)
-    return render("search.html", q=q, hits=hits)
+    hits = search_index().search(q, 50) if q.strip() else []
+    shown = [{"iri": h.iri, "field": h.field, "matched": h.matched, "score": h.score,
+              "label": highlight(cat().label(h.iri), h.matched),
+              "snippet": highlight(snippet(h.text, h.matched), h.matched) if h.field != "label" else []}
+             for h in hits]
+    return render("search.html", q=q, hits=shown)

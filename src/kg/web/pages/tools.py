@@ -9,16 +9,21 @@ from .model import rows
 
 YASGUI = "yasgui-4.6.2"
 CYTOSCAPE = "cytoscape-3.35.0"
+DAGRE = "cytoscape-dagre-4.0.1"     # the layout: deterministic, layered (bundles @dagrejs/dagre)
 
 
 @bp.route("/query")
 def query_ui():
-    """YASGUI with a tab per competency query; ``?q=`` (a link with a query in it) opens as the first tab."""
+    """YASGUI with one tab and the competency queries in a menu (``?example=slug`` opens one);
+    ``?q=`` (a link with a query in it) opens as "Your query"."""
     tabs = [{"name": q.title, "query": q.text, "slug": q.slug} for q in named_queries()]
     given = request.args.get("q", "").strip()
     if given:
         tabs.insert(0, {"name": "Your query", "query": given, "slug": "given"})
-    return render("query.html", tabs=tabs, endpoint=url_for("sparql.sparql").rstrip("/") or "/sparql", yasgui=YASGUI,
+    chosen = request.args.get("example", "")
+    chosen = chosen if any(t["slug"] == chosen for t in tabs) else (tabs[0]["slug"] if tabs else "")
+    tabs.sort(key=lambda t: t["slug"] != chosen)     # the chosen query first (also the no-JS form's)
+    return render("query.html", tabs=tabs, chosen=chosen, endpoint=url_for("sparql.sparql").rstrip("/") or "/sparql", yasgui=YASGUI,
                   twins=[(url_for("sparql.sparql", format="turtle"), "text/turtle", "service description")])
 
 
@@ -30,9 +35,8 @@ def map_data() -> dict:
 
     def node(iri: str) -> str:
         if iri not in nodes:
-            kinds = c.kind(iri)
-            nodes[iri] = {"id": iri, "label": c.label(iri), "href": href(iri),
-                          "kind": c.label(kinds[0]) if kinds else ""}
+            group, name = node_kind(c, iri)
+            nodes[iri] = {"id": iri, "label": c.label(iri), "href": href(iri), "kind": name, "group": group}
         return iri
 
     for r in rows(store(), """SELECT ?c ?cause ?effect ?polarity ?by ?modality ?viewpoint WHERE {
@@ -46,12 +50,38 @@ def map_data() -> dict:
             OPTIONAL { ?c dsk:arguedBy ?by } OPTIONAL { ?c dsk:viewpoint ?viewpoint } }"""):
         edges.append(_edge(c, "support" if r["kind"].value.endswith("Support") else "attack", r["c"].value,
                            node(r["premise"].value), node(r["conclusion"].value), r, None))
-    seen, unique = set(), []
-    for e in edges:  # a node with two viewpoints comes back twice
-        if e["id"] not in seen:
-            seen.add(e["id"])
-            unique.append(e)
-    return {"nodes": list(nodes.values()), "edges": unique}
+    seen, unique = {}, []
+    for e in edges:  # a node with two viewpoints comes back twice: one edge, both viewpoints
+        if e["id"] in seen:
+            seen[e["id"]]["viewpoints"] = sorted(set(seen[e["id"]]["viewpoints"]) | set(e["viewpoints"]))
+            continue
+        seen[e["id"]] = e
+        unique.append(e)
+    for e in unique:   # an argument bears on the viewpoints its conclusion is said within
+        if e["kind"] != "causal":
+            e["viewpoints"] = sorted(set(e["viewpoints"]) | set(c.viewpoints_of.get(e["target"], []))
+                                     | ({e["target"]} if nodes[e["target"]]["group"] == "viewpoint" else set()))
+    unique.sort(key=lambda e: e["id"])
+    return {"nodes": sorted(nodes.values(), key=lambda n: n["id"]), "edges": unique}
+
+
+#: node groups on the map, by ontology class (first that fits); colours and shapes live in map.js
+MAP_GROUPS = [("ThesisPoint", "thesis"), ("Viewpoint", "viewpoint"), ("Claim", "claim"), ("Event", "event"),
+              *((cls, "actor") for cls in ("Agent", "Person", "Organization", "Company", "InvestmentFund", "MediaOutlet",
+                                           "GovernmentBody", "AcademicInstitution", "State", "Group"))]
+
+
+def node_kind(c, iri: str) -> tuple[str, str]:
+    """(group, reader's name) of a map node: claim, viewpoint, event, actor, concept or other."""
+    from ...namespaces import DSK
+    types = c.kind(iri)
+    name = c.label(types[0]) if types else ""
+    for cls, group in MAP_GROUPS:
+        if str(DSK) + cls in types:
+            return group, name
+    if "http://www.w3.org/2004/02/skos/core#Concept" in types:
+        return "concept", name or "concept"
+    return "other", name
 
 
 def _edge(c, kind, iri, source, target, r, polarity_key) -> dict:
@@ -62,6 +92,7 @@ def _edge(c, kind, iri, source, target, r, polarity_key) -> dict:
             "by": r["by"].value if "by" in r else "", "byLabel": c.label(r["by"].value) if "by" in r else "",
             "viewpoint": r["viewpoint"].value if "viewpoint" in r else "",
             "viewpointLabel": c.label(r["viewpoint"].value) if "viewpoint" in r else "",
+            "viewpoints": [r["viewpoint"].value] if "viewpoint" in r else [],
             "modality": r["modality"].value.rsplit("#", 1)[-1] if "modality" in r else "",
             "quote": anchors[0].exact if anchors else "",
             "reader": url_for("pages.reader") + "#" + anchors[0].key if anchors else ""}
@@ -74,12 +105,24 @@ def map_json():
 
 @bp.route("/map")
 def causal_map():
+    """The map opens on one viewpoint (``?viewpoint=IRI``, else the first the essay discusses)."""
+    c = cat()
     data = map_data()
     asserters = sorted({(e["by"], e["byLabel"]) for e in data["edges"] if e["by"]}, key=lambda x: x[1].casefold())
-    viewpoints = sorted({(e["viewpoint"], e["viewpointLabel"]) for e in data["edges"] if e["viewpoint"]},
-                        key=lambda x: x[1].casefold())
-    return render("map.html", data=data, asserters=asserters, viewpoints=viewpoints, cytoscape=CYTOSCAPE,
+    first = {}
+    for a in c.anchors:
+        first.setdefault(a.node, a.start)
+    vps = sorted({v for e in data["edges"] for v in e["viewpoints"]}, key=lambda v: (first.get(v, 10 ** 9), v))
+    viewpoints = [(v, c.label(v), sum(1 for e in data["edges"] if v in e["viewpoints"])) for v in vps]
+    want = request.args.get("viewpoint", "")
+    chosen = want if want in vps or want == "all" else (vps[0] if vps else "all")
+    return render("map.html", data=data, asserters=asserters, viewpoints=viewpoints, chosen=chosen,
+                  cytoscape=CYTOSCAPE, dagre=DAGRE, groups=GROUP_NAMES,
                   twins=[(url_for("pages.map_json"), "application/json", "json")])
 
 
-__all__ = ["map_data", "YASGUI", "CYTOSCAPE"]
+GROUP_NAMES = [("viewpoint", "viewpoint"), ("thesis", "thesis point"), ("claim", "claim"), ("actor", "actor"),
+               ("concept", "concept"), ("event", "event"), ("other", "other")]
+
+
+__all__ = ["map_data", "node_kind", "YASGUI", "CYTOSCAPE", "DAGRE"]
