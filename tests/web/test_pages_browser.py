@@ -404,3 +404,17 @@ def test_bundled_argument_page_shows_thesis_and_debates(browser, bundled_server)
         assert w.problems == []
     finally:
         w.close()
+
+
+def test_map_on_a_phone_uses_the_width(browser, server):
+    """Regression: the desktop two-column rule came after the phone rule and squeezed the map to a sliver."""
+    w = Watched(browser, server.url, viewport=VIEWPORTS["phone"], is_mobile=True)
+    try:
+        page = w.goto("/map")
+        page.wait_for_function("window.kgMapReady === true")
+        assert page.locator("#cy").bounding_box()["width"] >= 340
+        assert page.evaluate("kgCy.zoom() * parseFloat(kgCy.nodes()[0].style('font-size'))") >= 11
+        w.shot("phone-map-width", full_page=False)
+        assert w.problems == []
+    finally:
+        w.close()
