@@ -40,6 +40,7 @@ def fixture_ttl(text: str) -> str:
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix void: <http://rdfs.org/ns/void#> .
 @prefix schema: <https://schema.org/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 
 ds:dataset a void:Dataset ; dcterms:title "fixture dataset"@en ;
     dcterms:description "A fixture graph for the page tests."@en ;
@@ -84,8 +85,18 @@ ds:event-nvidia-stock-fall a dsk:Event ;
 ds:quantity-nvidia-stock-fall a dsk:Quantity ; rdfs:label "17 percent fall in Nvidia's stock"@en ;
     dsk:value 17.0 ; dsk:unit dsk:percent ; dsk:comparator dsk:exactly .
 ds:event-little-known a dsk:Event ; rdfs:label "DeepSeek is little known"@en ;
-    dsk:when [ a time:Instant ; time:inXSDgYearMonth "2024-12"^^xsd:gYearMonth ; dsk:dateText "Last December" ] ;
+    dsk:when [ a time:Instant, dsk:DerivedValue ; time:inXSDgYearMonth "2024-12"^^xsd:gYearMonth ;
+               dsk:dateText "Last December" ; prov:wasDerivedFrom ds:essay-publication-date ;
+               dsk:derivation "'Last December' read as the December before the publication year." ] ;
     {a["december"]} .
+ds:essay-publication-date a time:Instant, dsk:OutsideKnowledge ; rdfs:label "publication date of the essay"@en ;
+    time:inXSDgYear "2025"^^xsd:gYear ; dcterms:source <https://thebaffler.com/latest/deepseeking-the-truth-tan> .
+ds:quantity-experience a dsk:Quantity ; rdfs:label "three to five years at the most"@en ;
+    dsk:valueText "three to five years of work experience at the most" ;
+    dsk:minValue 3 ; dsk:maxValue 5 ; dsk:unit dsk:year ; dsk:comparator dsk:atMost .
+ds:quantity-billions a dsk:Quantity, dsk:VagueQuantity ; rdfs:label "billions invested"@en ; dsk:valueText "billions" .
+ds:quantity-market-cap a dsk:Quantity ; rdfs:label "nearly $600 billion vaporized"@en ;
+    dsk:value 600000000000 ; dsk:unit dsk:usDollar ; dsk:comparator dsk:approximately ; dsk:direction dsk:decrease .
 ds:event-boom a dsk:Event ; rdfs:label "the boom"@en ;
     dsk:when [ a time:ProperInterval ; time:hasBeginning [ a time:Instant ; time:inXSDgYear "2010"^^xsd:gYear ;
                time:unitType dsk:unitDecade ] ] .

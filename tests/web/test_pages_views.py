@@ -346,3 +346,27 @@ def test_reader_controls_work_without_javascript(pc):
     assert s.select_one("fieldset.legend[data-mode=kind]").get("hidden") is None
     s = soup(pc.get("/essay?mode=voice&set=1"))                 # all unticked
     assert not [c for c in s.select_one("article.essay")["class"] if c.startswith("show-")]
+
+
+@pytest.mark.parametrize("slug, shown", [
+    ("quantity-experience", "≤ 3–5 year"),           # a range keeps both bounds
+    ("quantity-billions", "“billions”"),             # a vague amount keeps its words, no number
+    ("quantity-market-cap", "down ≈ $600,000,000,000"),  # a change shows its direction
+])
+def test_quantities_show_range_vagueness_and_direction(pc, slug, shown):
+    assert soup(pc.get(f"/page/{slug}")).select_one("p.quantity .qty").get_text() == shown
+
+
+def test_values_not_in_the_essay_are_marked(pc):
+    """A derived date says so where it is shown (resource page, timeline); an outside-knowledge
+    node says so on its own page."""
+    when = props(soup(pc.get("/page/event-little-known")), "statements")["when"][0].select_one("div.bnode")
+    assert when.select_one(".provenance").get_text() == "Not in the essay: derived"
+    assert when.find("a", href="/page/essay-publication-date") is not None
+    items = soup(pc.get("/events")).select("ol.timeline li")
+    marks = {li.a.get_text(): li.select_one(".provenance") for li in items}
+    assert marks["DeepSeek is little known"].get_text() == "(derived)"
+    assert marks["Nvidia's stock falls 17 percent"] is None
+    header = soup(pc.get("/page/essay-publication-date")).select_one("header .provenance")
+    assert "outside knowledge" in header.get_text()
+    assert soup(pc.get("/page/event-nvidia-stock-fall")).select_one(".provenance") is None

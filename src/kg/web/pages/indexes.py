@@ -7,7 +7,7 @@ from flask import request, url_for
 from ...namespaces import DS, DSK
 from ..state import current_state
 from .base import bp, cat, render, store
-from .model import _PREFIX_LINES, AUTHOR, ESSAY, format_literal, rows
+from .model import _PREFIX_LINES, AUTHOR, ESSAY, PROVENANCE, format_literal, rows
 
 ACTOR_CLASSES = ["Person", "Company", "InvestmentFund", "MediaOutlet", "GovernmentBody",
                  "AcademicInstitution", "Organization", "State", "Group"]
@@ -170,7 +170,9 @@ def events():
     evs: dict[str, dict] = {}
     for r in data:
         ev = evs.setdefault(r["e"].value, {"iri": r["e"].value, "at": None, "from": None, "to": None,
-                                           "text": [], "sort": None})
+                                           "text": [], "sort": None, "mark": ""})
+        if "mark" in r:   # a date the essay does not state: derived, or outside knowledge
+            ev["mark"] = PROVENANCE.get(r["mark"].value, "")
         if "d" in r:
             shown = r["d"].value + "s" if "unit" in r and r["unit"].value == str(DSK.unitDecade) \
                 else format_literal(r["d"])
@@ -254,7 +256,7 @@ CLAIMS_Q = """SELECT ?c ?claimant ?stance ?direct ?statement WHERE {
         ?c a dsk:Claim . OPTIONAL { ?c dsk:claimant ?claimant } OPTIONAL { ?c dsk:authorStance ?stance }
         OPTIONAL { ?c dsk:isDirectQuote ?direct } OPTIONAL { ?c dsk:statement ?statement } }"""
 
-EVENTS_Q = """SELECT ?e ?part ?d ?unit ?dt WHERE {
+EVENTS_Q = """SELECT ?e ?part ?d ?unit ?dt ?mark WHERE {
         ?e a dsk:Event .
         OPTIONAL {
           { ?e dsk:when ?i . BIND("at" AS ?part) }
@@ -262,7 +264,8 @@ EVENTS_Q = """SELECT ?e ?part ?d ?unit ?dt WHERE {
           UNION { ?e dsk:when/time:hasEnd ?i . BIND("to" AS ?part) }
           OPTIONAL { ?i time:inXSDgYear|time:inXSDgYearMonth|time:inXSDDate ?d }
           OPTIONAL { ?i time:unitType ?unit }
-          OPTIONAL { ?i dsk:dateText ?dt } } }"""
+          OPTIONAL { ?i dsk:dateText ?dt }
+          OPTIONAL { ?i a ?mark FILTER(?mark IN (dsk:DerivedValue, dsk:OutsideKnowledge)) } } }"""
 
 CAUSAL_Q = """SELECT ?c ?cause ?effect ?polarity ?by ?modality ?stance ?viewpoint WHERE {
         ?c a dsk:CausalAssertion . OPTIONAL { ?c dsk:cause ?cause } OPTIONAL { ?c dsk:effect ?effect }

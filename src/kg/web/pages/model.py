@@ -205,13 +205,23 @@ def build_catalog(store) -> Catalog:
             cat.anchors.append(a)
             cat.by_node.setdefault(a.node, []).append(a)
     cat.anchors.sort(key=lambda a: (a.start, -a.end, a.node))
-    for r in rows(store, """SELECT ?q ?v ?unit ?sym ?ulabel ?cmp WHERE {
-            ?q dsk:value ?v . OPTIONAL { ?q dsk:unit ?unit OPTIONAL { ?unit dsk:symbol ?sym }
+    for r in rows(store, """SELECT ?q ?v ?lo ?hi ?words ?dir ?unit ?sym ?ulabel ?cmp WHERE {
+            ?q a dsk:Quantity . OPTIONAL { ?q dsk:value ?v } OPTIONAL { ?q dsk:minValue ?lo ; dsk:maxValue ?hi }
+            OPTIONAL { ?q dsk:valueText ?words } OPTIONAL { ?q dsk:direction ?dir }
+            OPTIONAL { ?q dsk:unit ?unit OPTIONAL { ?unit dsk:symbol ?sym }
             OPTIONAL { ?unit rdfs:label ?ulabel } } OPTIONAL { ?q dsk:comparator ?cmp } FILTER(isIRI(?q)) }"""):
-        cat.quantities[r["q"].value] = format_quantity(
-            r["v"].value, r["unit"].value if "unit" in r else None,
-            r["sym"].value if "sym" in r else None, r["ulabel"].value if "ulabel" in r else None,
-            r["cmp"].value if "cmp" in r else None)
+        got = {k: v.value for k, v in r.items()}
+        if "v" in got:
+            number = got["v"]
+        elif "lo" in got and "hi" in got:   # a range, both bounds as the essay gives them
+            number = f"{format_number(got['lo'])}–{format_number(got['hi'])}"
+        elif "words" in got:                # a vague amount keeps its words ("billions")
+            cat.quantities[got["q"]] = f"“{got['words']}”"
+            continue
+        else:
+            continue
+        shown = format_quantity(number, got.get("unit"), got.get("sym"), got.get("ulabel"), got.get("cmp"))
+        cat.quantities[got["q"]] = _DIRECTIONS.get(local_name(got.get("dir", "")), "") + shown
     cat.search_index = [(fold(lab), iri) for iri, lab in cat.labels.items()]
     _who_says_what(store, cat)
     return cat
@@ -268,6 +278,7 @@ def _who_says_what(store, cat: Catalog) -> None:
 
 _COMPARATORS = {"exactly": "", "approximately": "≈ ", "lessThan": "< ", "moreThan": "> ",
                 "atMost": "≤ ", "atLeast": "≥ "}
+_DIRECTIONS = {"decrease": "down ", "increase": "up "}
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December"]
 
@@ -326,6 +337,7 @@ class Node:
     term: Term
     groups: list[tuple[str, list]] = field(default_factory=list)   # (property IRI, [Term | Node])
     summary: str = ""
+    provenance: str = ""   # "outside knowledge" / "derived": a value the essay's text does not state
 
 
 def closure_rows(store, iri: str) -> list[tuple[Term, Term, Term]]:
@@ -360,6 +372,7 @@ def build_node(cat: Catalog, triples: list[tuple[Term, Term, Term]], root: Term)
                       else (1, v.value if isinstance(v, Term) else ""))
         node.groups = sorted(groups.items(), key=lambda kv: (_ORDER.get(kv[0], 9), cat.label(kv[0]).casefold()))
         node.summary = _time_summary(node)
+        node.provenance = provenance(node)
         return node
 
     return make(root, frozenset({root}))
@@ -370,6 +383,16 @@ def _first(node: Node, prop: str):
         if p == prop and vals:
             return vals[0]
     return None
+
+
+#: marks for what the essay's text does not state (docs/data-guide.md, "Fidelity rules")
+PROVENANCE = {str(DSK.OutsideKnowledge): "outside knowledge", str(DSK.DerivedValue): "derived"}
+
+
+def provenance(node: Node) -> str:
+    """'outside knowledge' or 'derived' when the node is typed so, else ''."""
+    kinds = {v.value for p, vals in node.groups if p == RDF_TYPE for v in vals if isinstance(v, Term)}
+    return next((mark for cls, mark in PROVENANCE.items() if cls in kinds), "")
 
 
 def _time_summary(node: Node) -> str:
@@ -419,4 +442,5 @@ def incoming(store, iri: str, limit: int = 40) -> list[Incoming]:
 
 __all__ = ["Term", "Catalog", "Anchor", "ArgLink", "AUTHOR", "Node", "Incoming", "catalog", "build_catalog", "rows",
            "closure_rows", "closure_triples", "build_node", "incoming", "fold", "curie", "local_name",
-           "format_literal", "format_quantity", "format_number", "safe_iri", "ESSAY", "ONTOLOGY"]
+           "format_literal", "format_quantity", "format_number", "safe_iri", "provenance", "PROVENANCE",
+           "ESSAY", "ONTOLOGY"]
