@@ -69,10 +69,10 @@ P = {name: f"<{DSK}{name}>" for name in (
     "fullText about claimant statement isDirectQuote authorStance anchor viewpoint citedSource modality "
     "eventType when participation participant role quantity value unit comparator measures dateText "
     "cause effect polarity assertedBy partOfClaim premise conclusion arguedBy heldBy opposes repeats "
-    "anonymous description subtitle concept").split()}
+    "anonymous description subtitle concept valueText publicationDate").split()}
 C = {name: f"<{DSK}{name}>" for name in (
     "Document Claim Event Participation Quantity CausalAssertion Support Attack Viewpoint PullQuote "
-    "Person Company State MediaOutlet Group GovernmentBody "
+    "Person Company State MediaOutlet Group GovernmentBody OutsideKnowledge "
     "endorses rejects reports qualifies promotes inhibits asserted hedged attributed perceived "
     "exactly approximately lessThan moreThan atLeast atMost percent usDollar count hoursPerWeek year").split()}
 SPECIFIC, TQS, TPS = f"<{OA}SpecificResource>", f"<{OA}TextQuoteSelector>", f"<{OA}TextPositionSelector>"
@@ -82,7 +82,7 @@ T_YEAR, T_YM, T_DATE, UNIT_TYPE = (f"<{TIME}{x}>" for x in ("inXSDgYear", "inXSD
 U_YEAR, U_MONTH, U_DAY = (f"<{TIME}{x}>" for x in ("unitYear", "unitMonth", "unitDay"))
 HAS_BEGINNING, HAS_END = f"<{TIME}hasBeginning>", f"<{TIME}hasEnd>"
 CONCEPT, SCHEME, IN_SCHEME, DEFINITION = f"<{SKOS}Concept>", f"<{SKOS}ConceptScheme>", f"<{SKOS}inScheme>", f"<{SKOS}definition>"
-TITLE, CREATOR, ISSUED = f"<{DCT}title>", f"<{DCT}creator>", f"<{DCT}issued>"
+TITLE, CREATOR, SOURCE = f"<{DCT}title>", f"<{DCT}creator>", f"<{DCT}source>"
 TRUE, FALSE = f'"true"^^<{XSD}boolean>', f'"false"^^<{XSD}boolean>'
 
 # --- shared vocabulary -------------------------------------------------------------------------
@@ -275,7 +275,14 @@ class Essay:
         t(self.doc, TITLE, en(title))
         t(self.doc, P["subtitle"], en(subtitle))
         t(self.doc, CREATOR, self.author)
-        t(self.doc, ISSUED, typed(2020 + self.n % 6, "gYear"))
+        # the date is not in the essay's text: outside knowledge with its source (the date rule)
+        published = f"<{self.base}publication-date>"
+        t(self.doc, P["publicationDate"], published)
+        t(published, A, INSTANT)
+        t(published, A, C["OutsideKnowledge"])
+        t(published, T_YEAR, typed(2020 + self.n % 6, "gYear"))
+        t(published, UNIT_TYPE, f"<{TIME}unitYear>")
+        t(published, SOURCE, f"<https://example.org/synthetic/{self.n}>")
         t(self.doc, P["about"], self.actor(cast[0]))
         t(self.doc, P["about"], self.concept(c_main))
         t(self.author, A, C["Person"])
@@ -435,6 +442,7 @@ class Essay:
                 t(ev, P["quantity"], qn)
                 t(qn, A, C["Quantity"])
                 t(qn, LABEL, en(f"{mlabel} in §{i + 1}: {COMPARATORS[cmp_i][1]}{shown}"))
+                t(qn, P["valueText"], lit(f"{COMPARATORS[cmp_i][1]}{shown}"))   # the essay's words
                 t(qn, P["value"], typed(value, dt))
                 t(qn, P["unit"], C[unit])
                 t(qn, P["comparator"], C[COMPARATORS[cmp_i][0]])

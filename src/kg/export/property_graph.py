@@ -178,6 +178,8 @@ def build(g: Graph) -> nx.MultiDiGraph:
                 props[s][names[p]].append(_value(o))
             elif isinstance(o, BNode):
                 fold(s, p, o)
+            elif p == TIME.unitType:   # a dated node with an IRI (the publication date): unit, as in dates
+                props[s]["unit"].append(local_name(str(o)))
             else:
                 edge(s, o, p)
 
