@@ -48,8 +48,15 @@ def read(fmt: str, data: bytes) -> nx.Graph:
         return nx.read_graphml(io.BytesIO(data))
     if fmt == "gexf":
         return nx.read_gexf(io.BytesIO(data))
-    if fmt == "cytoscape":
-        return nx.cytoscape_graph(json.loads(data), name="label", ident="id")
+    if fmt == "cytoscape":  # the elements JSON: nodes by id, edges by id (cytoscape.js itself: test_tools.py)
+        G = nx.MultiDiGraph()
+        elements = json.loads(data)["elements"]
+        for n in elements["nodes"]:
+            G.add_node(n["data"]["id"], **n["data"])
+        for e in elements["edges"]:
+            d = e["data"]
+            G.add_edge(d["source"], d["target"], key=d["id"], **d)
+        return G
     return nx.node_link_graph(json.loads(data), edges="edges")
 
 
@@ -74,16 +81,17 @@ def test_read_back_has_expected_nodes_edges_and_labels(fmt, source, dumps):
 def test_blank_nodes_are_folded(tiny):
     G = tiny.property_graph
     claim = G.nodes[str(DS["claim-altman"])]
-    assert (claim["quote"], claim["start"], claim["end"]) == (
+    assert (claim["quote"], claim["quote_start"], claim["quote_end"]) == (
         "OpenAI’s Sam Altman called DeepSeek “state-controlled,”", 1094, 1149)
     assert claim["isDirectQuote"] is True and claim["type"] == "Claim"
     event = G.nodes[str(DS["event-nvidia-fall"])]
     assert (event["date"], event["date_unit"], event["date_text"]) == ("2025", "unitYear", "earlier this year")
-    assert (event["quote"], event["start"], event["end"], event["start_2"], event["end_2"]) == ("789", 7, 10, 643, 706)
+    assert (event["quote"], event["quote_start"], event["quote_end"], event["quote_2_start"], event["quote_2_end"]) \
+        == ("789", 7, 10, 643, 706)
     decade = G.nodes[str(DS["event-decade"])]
     assert (decade["date_start"], decade["date_end"]) == ("2010", "2019")
     pull = G.nodes[str(DS["pull-quote-1"])]
-    assert (pull["quote"], pull["repeats_quote"], pull["repeats_start"]) == ("0123", "456", 4)
+    assert (pull["quote"], pull["repeats_quote"], pull["repeats_quote_start"]) == ("0123", "456", 4)
     part = [d for _, v, d in G.out_edges(str(DS["event-nvidia-fall"]), data=True) if d["type"] == "participant"]
     assert part == [{"label": "participant", "type": "participant", "predicate": str(DSK.participant),
                      "role": "affected party", "role_iri": str(DS["role-affected"])}]
@@ -101,7 +109,7 @@ def test_blank_nodes_are_folded(tiny):
 def test_literal_types_survive_graphml_and_gexf(fmt, tiny):
     G = read(fmt, FORMATS[fmt].writer(tiny))
     claim = G.nodes[str(DS["claim-altman"])]
-    assert claim["start"] == 1094 and claim["isDirectQuote"] is True
+    assert claim["quote_start"] == 1094 and claim["isDirectQuote"] is True
     assert G.nodes[str(DS["quantity-fall"])]["value"] == 17.0
 
 

@@ -1,8 +1,17 @@
-"""Neo4j: `neo4j-admin database import` CSVs from the property-graph view, and a Cypher script
+r"""Neo4j: `neo4j-admin database import` CSVs from the property-graph view, and a Cypher script
 that imports the Turtle dump with neosemantics (n10s).
 
 Both give the same shape: nodes labelled ``Resource`` plus their classes' local names, with the
 IRI in ``uri`` (n10s' convention); relationship types are predicate local names.
+
+No value in the CSVs spans lines: each line feed is written as U+2029 PARAGRAPH SEPARATOR and each
+carriage return as U+2028 LINE SEPARATOR (one code point for one, so the essay's ``fullText``
+keeps its offsets: ``substring(fullText, quote_start, quote_end - quote_start)`` is the quote).
+Why: CSV readers disagree on quoted line breaks (Kuzu's parallel reader, its default, refuses
+them; neo4j-admin needs ``--multiline-fields``), so every reader takes these with its defaults.
+
+>>> _cell("one\ntwo") == "one\u2029two"
+True
 """
 from __future__ import annotations
 
@@ -13,12 +22,14 @@ import networkx as nx
 
 from ..namespaces import BASE
 
-__all__ = ["nodes_csv", "relationships_csv", "n10s_cypher", "TURTLE_DUMP_URL"]
+__all__ = ["nodes_csv", "relationships_csv", "n10s_cypher", "TURTLE_DUMP_URL", "LINE_BREAKS"]
 
 #: where the n10s script fetches the Turtle dump from unless told otherwise
 TURTLE_DUMP_URL = BASE + "dumps/deepseek-kg.ttl"
 
 _NEO_TYPE = {int: ":long", float: ":double", bool: ":boolean", str: ""}
+#: line breaks -> the Unicode separators of the same length (see the module docstring)
+LINE_BREAKS = str.maketrans({"\n": "\u2029", "\r": "\u2028"})
 
 
 def _column_types(items: list[dict], skip: set[str]) -> list[tuple[str, str]]:
@@ -35,7 +46,7 @@ def _cell(v):
         return None  # empty unquoted field: no property
     if isinstance(v, bool):
         return "true" if v else "false"
-    return v
+    return v.translate(LINE_BREAKS) if isinstance(v, str) else v
 
 
 def _csv(header: list[str], rows) -> bytes:

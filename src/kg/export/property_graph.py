@@ -13,18 +13,24 @@ node-link JSON) and by :mod:`.neo4j` (CSV).
   (``claimant``, ``authorStance``), ``predicate`` its IRI. Claims and causal assertions are IRIs,
   so they stay nodes and keep their claimant, stance and anchor.
 - **Blank nodes are folded** into the node that points to them:
-  anchors (``dsk:anchor``) become ``quote``, ``start``, ``end`` (a second anchor, in text order:
-  ``quote_2``, ``start_2``, ``end_2``, ...; ``dsk:repeats``: ``repeats_quote``, ...; their
-  ``oa:hasSource`` is always the essay and is left out); times (``dsk:when``) become
+  anchors (``dsk:anchor``) become ``quote``, ``quote_start``, ``quote_end`` (a second anchor, in
+  text order: ``quote_2``, ``quote_2_start``, ``quote_2_end``, ...; ``dsk:repeats``:
+  ``repeats_quote``, ``repeats_quote_start``, ...; their ``oa:hasSource`` is always the essay and is
+  left out; never bare ``start``/``end``, which GEXF reads as a node's lifetime); times (``dsk:when``) become
   ``date``, ``date_unit``, ``date_text`` (intervals: ``date_start``, ``date_end``, ...);
   participations become ``participant`` edges with a ``role`` attribute (the role's label) and
   ``role_iri``; any other blank node becomes ``<predicate>_<predicate>`` attributes (literals) and
   edges (IRIs). Blank nodes no IRI points to (ontology axioms) are left out.
 - ``rdf:type`` gives ``type``/``labels``, not edges. The essay's full text (``fullText``) is an
   attribute of the essay node only.
+- **Every edge has a stable id** (its key in the MultiDiGraph, ``e`` + a digest of source,
+  predicate, target and attributes): GraphML, GEXF, Cytoscape.js and node-link JSON all carry it,
+  so a tool that loads the graph twice sees the same edges, and an unchanged statement keeps its
+  id when the data changes elsewhere.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections import defaultdict
@@ -46,7 +52,10 @@ _FLOATS = {XSD.decimal, XSD.double, XSD.float}
 _TIME_VALUE = {TIME.inXSDgYear, TIME.inXSDgYearMonth, TIME.inXSDDate, TIME.inXSDDateTime,
                TIME.inXSDDateTimeStamp}
 _TIME_RENAME = {TIME.unitType: "unit", DSK.dateText: "text", TIME.hasBeginning: "start", TIME.hasEnd: "end"}
-RESERVED = {"iri", "label", "type", "labels", "predicate", "id"}
+#: attribute names a predicate never gets (they get its prefix, ``dsk_start``): ours, and the names
+#: GEXF gives a meaning of its own (a node's lifetime ``start``/``end``, ``pid``, ``spells``, ...)
+RESERVED = {"iri", "label", "type", "labels", "predicate", "id", "start", "end", "pid", "spells", "viz",
+            "weight", "key"}
 JOIN = " | "
 
 
@@ -183,14 +192,14 @@ def build(g: Graph) -> nx.MultiDiGraph:
             else:
                 edge(s, o, p)
 
-    # one anchor: quote/start/end; more: the first in text order as quote/start/end, the next as
-    # quote_2/start_2/end_2, ... (numbers stay numbers)
+    # one anchor: quote/quote_start/quote_end; more: the first in text order as those, the next as
+    # quote_2/quote_2_start/quote_2_end, ... (numbers stay numbers)
     for (owner, key), found in anchors.items():
         for i, (start, end, quote) in enumerate(sorted(found)):
-            n = "" if i == 0 else f"_{i + 1}"
-            for q, v in (("quote", quote), ("start", start), ("end", end)):
+            name = key + "quote" + ("" if i == 0 else f"_{i + 1}")
+            for attr, v in ((name, quote), (name + "_start", start), (name + "_end", end)):
                 if v not in ("", -1):
-                    props[owner][key + q + n].append(v)
+                    props[owner][attr].append(v)
 
     G = nx.MultiDiGraph()
     for n in sorted(nodes):
@@ -209,11 +218,19 @@ def build(g: Graph) -> nx.MultiDiGraph:
         for k, vs in sorted(props.get(n, {}).items()):
             attrs[k] = vs[0] if len(vs) == 1 else JOIN.join(sorted(map(str, set(vs))))
         G.add_node(str(n), **attrs)
+    seen: dict[str, int] = defaultdict(int)
     for s, o, data in sorted(edges, key=lambda e: (str(e[0]), e[2]["type"], str(e[1]), json.dumps(e[2], sort_keys=True))):
         data = {"label": data["type"], **data}
-        G.add_edge(str(s), str(o), **data)
+        G.add_edge(str(s), str(o), key=_edge_id(str(s), str(o), data, seen), **data)
     _uniform_types(G)
     return G
+
+
+def _edge_id(s: str, o: str, data: dict, seen: dict[str, int]) -> str:
+    """``e`` + 16 hex digits of the edge's content; a repeat of the same content gets ``-2``, ``-3``."""
+    digest = hashlib.blake2b(json.dumps([s, o, data], sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
+    seen[digest] += 1
+    return f"e{digest}" + (f"-{seen[digest]}" if seen[digest] > 1 else "")
 
 
 def _uniform_types(G: nx.MultiDiGraph) -> None:
@@ -237,20 +254,35 @@ def graphml(G: nx.MultiDiGraph) -> bytes:
 
 
 def gexf(G: nx.MultiDiGraph) -> bytes:
-    """GEXF 1.2. GEXF reserves an edge's ``type`` (directed/undirected), so the edge type is
-    written as ``relation`` (and as the edge label)."""
+    """GEXF 1.2, a static graph. GEXF reserves an edge's ``type`` (directed/undirected), so the edge
+    type is written as ``relation`` (and as the edge label); the edge's id is its stable key, and
+    networkx's own copy of that key (a ``networkx_key`` attribute) is left out."""
     from networkx.readwrite.gexf import GEXFWriter
     G = G.copy()
-    for _, _, d in G.edges(data=True):
+    for _, _, k, d in G.edges(keys=True, data=True):
         d["relation"] = d.pop("type")
+        d["id"] = k
     w = GEXFWriter(encoding="utf-8", prettyprint=True)
     meta = w.xml.find("meta")
     if meta is not None:  # networkx stamps today's date; the dump must not change by the day
         meta.attrib.pop("lastmodifieddate", None)
     w.add_graph(G)
+    _drop_attribute(w.xml, "networkx_key")
+    if w.graph_element.get("mode") != "static":  # an attribute named as GEXF's time (start/end) slipped in
+        raise ValueError("the property graph would be written as a dynamic GEXF graph")
     buf = io.BytesIO()
     w.write(buf)
     return buf.getvalue()
+
+
+def _drop_attribute(root, title: str) -> None:
+    """Remove an attribute's declaration and every value of it from a GEXF tree."""
+    for attributes in root.iter("attributes"):
+        for decl in [a for a in attributes.findall("attribute") if a.get("title") == title]:
+            attributes.remove(decl)
+            for values in root.iter("attvalues"):
+                for v in [v for v in values.findall("attvalue") if v.get("for") == decl.get("id")]:
+                    values.remove(v)
 
 
 def _json(obj) -> bytes:
@@ -258,8 +290,15 @@ def _json(obj) -> bytes:
 
 
 def cytoscape(G: nx.MultiDiGraph) -> bytes:
-    """Cytoscape.js elements JSON (`.cyjs`: Cytoscape desktop's File > Import > Network from File)."""
-    return _json(nx.cytoscape_data(G, name="label", ident="id"))
+    """Cytoscape.js elements JSON (`.cyjs`: Cytoscape desktop's File > Import > Network from File).
+
+    Written here, not by ``nx.cytoscape_data``: that writes each node's key into ``value`` (a
+    quantity's number lost) and gives edges no id (cytoscape.js invents new ones at every load).
+    Nodes: ``id`` (the IRI), ``name`` (the label) and their attributes; edges: ``id`` (the stable
+    key), ``source``, ``target`` and their attributes."""
+    nodes = [{"data": {**d, "id": n, "name": d.get("label", n)}} for n, d in G.nodes(data=True)]
+    edges = [{"data": {**d, "id": k, "source": u, "target": v}} for u, v, k, d in G.edges(keys=True, data=True)]
+    return _json({"data": {}, "directed": True, "multigraph": True, "elements": {"nodes": nodes, "edges": edges}})
 
 
 def node_link(G: nx.MultiDiGraph) -> bytes:
