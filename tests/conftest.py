@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: marker -> (test files, fixtures) that earn it: a test is marked when its file or a fixture it uses is listed
 MARKERS = {
-    "external": (("tests/remote/",), ("engine", "bundled_engine", "virtuoso")),
+    "external": (("tests/remote/",), ("engine", "bundled_engine", "virtuoso", "oxigraph", "jena_tools", "owl_api")),
     "browser": (("tests/web/test_pages_browser.py",), ("browser", "page")),
     "slow": (("tests/curation/test_faults.py", "tests/curation/test_load.py", "tests/graph/test_reason.py",
               "tests/test_bench_corpus.py", "tests/w3c/test_protocol.py"),
@@ -143,6 +143,18 @@ def live_server(start_server, fixture_sources) -> LiveServer:
                         ["--workers", "2", "--threads", "2", "--query-timeout", "2"])
 
 
+# --- outside tools: Apache Jena and the OWL API from Debian (testkit.jena, testkit.owlapi) -----------
+
+@pytest.fixture(scope="session")
+def jena_tools(tmp_path_factory):
+    """Apache Jena 4.5 (riot, shacl, rsparql), many commands per JVM; skips saying why if absent."""
+    from testkit import jena
+    why = jena.missing()
+    if why:
+        pytest.skip(f"Apache Jena cannot run: {why}")
+    return jena.Jena(os.environ.get("TMPDIR") or tmp_path_factory.getbasetemp())
+
+
 # --- one store fixture, parametrized over every kind of store -----------------------------------
 
 PROTOCOL_RECORD = EX + "load-record/protocol"
@@ -151,7 +163,7 @@ PROTOCOL_RECORD = EX + "load-record/protocol"
 def load(v, sources, record: str | None = None, *, gsp: bool = True) -> None:
     """``kg load --to`` an external engine, as a user would."""
     from kg.cli import main as kg
-    args = ["load", "--to", v.sparql_url, "--user", v.user, f"--password={v.password}"]
+    args = ["load", "--to", v.sparql_url] + (["--user", v.user, f"--password={v.password}"] if v.user else [])
     args += ["--gsp-url", v.gsp_url] if gsp else ["--update-url", v.update_url]
     args += ["--record", record] if record else []
     for s in sources or []:
@@ -173,8 +185,24 @@ def virtuoso(tmp_path_factory, fixture_sources):
         v.stop()
 
 
+@pytest.fixture(scope="session")
+def oxigraph(tmp_path_factory, fixture_sources):
+    """A throwaway Oxigraph server (testkit.oxigraph) holding the fixture graph under PROTOCOL_RECORD."""
+    from testkit.oxigraph import Oxigraph, available
+    if not available():
+        pytest.skip("the Oxigraph server is not installed (pip install oxigraph): external-engine tests skipped")
+    o = Oxigraph(tmp_path_factory.mktemp("oxigraph"), timeout=5).start()
+    try:
+        load(o, fixture_sources, PROTOCOL_RECORD, gsp=True)
+        yield o
+    finally:
+        o.stop()
+
+
+#: the external SPARQL engines the remote store is tested on (each a session fixture above)
+ENGINES = ["virtuoso", "oxigraph"]
 #: every kind of store the Store contract is tested on; an external engine is one more row
-STORE_KINDS = ["memory", "on-disk", "virtuoso"]
+STORE_KINDS = ["memory", "on-disk", *ENGINES]
 
 
 @pytest.fixture(scope="session", params=STORE_KINDS)
@@ -186,4 +214,4 @@ def store(request, fixture_sources, tmp_path_factory):
         return OxigraphStore.from_sources(fixture_sources)
     if request.param == "on-disk":
         return OnDiskStore.create(tmp_path_factory.mktemp("on-disk") / "store", fixture_sources)
-    return RemoteStore(request.getfixturevalue("virtuoso").sparql_url, record=PROTOCOL_RECORD)
+    return RemoteStore(request.getfixturevalue(request.param).sparql_url, record=PROTOCOL_RECORD)

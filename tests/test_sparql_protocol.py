@@ -125,8 +125,39 @@ def test_406_lists_what_is_offered(client):
     assert "application/sparql-results+json" in body and "text/csv" in body and "Traceback" not in body
     r = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
     assert r.status_code == 406 and "text/turtle" in r.get_data(as_text=True)
-    r = client.get("/sparql", query_string={"query": SELECT, "format": "pdf"})
-    assert r.status_code == 406
+    r = client.get("/sparql", query_string={"query": SELECT, "format": "pdf"}, headers={"Accept": "image/png"})
+    assert r.status_code == 406  # a format= we do not know leaves the choice to Accept
+
+
+@pytest.mark.parametrize("formats,accept,expected", [
+    # SPARQLWrapper's defaults (issue 15, item 1): its short name, then the media type(s) it accepts
+    (["tsv", "text/tab-separated-values"], None, "text/tab-separated-values"),
+    (["json", "json"], None, "application/sparql-results+json"),
+    (["xml", ""], None, "application/sparql-results+xml"),
+    (["pdf"], "text/csv", "text/csv"),                   # unknown: Accept decides
+    (["pdf", "csv"], None, "text/csv"),                  # the known one wins
+    (["text/csv,text/plain"], None, "text/csv"),         # a list, as some clients send
+])
+def test_repeated_and_unknown_format_parameters(client, formats, accept, expected):
+    r = client.get("/sparql", query_string=[("query", SELECT)] + [("format", f) for f in formats],
+                   headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200 and r.mimetype == expected
+
+
+@pytest.mark.parametrize("formats,expected", [
+    (["rdf+xml", "application/rdf+xml"], "application/rdf+xml"),
+    (["json-ld", "application/ld+json,application/x-json+ld"], "application/ld+json"),
+    (["n3"], "text/turtle"),  # Turtle is N3: what an N3 reader asks for gets Turtle
+    (["turtle", "text/turtle"], "text/turtle"),
+])
+def test_construct_format_aliases(client, formats, expected):
+    r = client.get("/sparql", query_string=[("query", CONSTRUCT)] + [("format", f) for f in formats])
+    assert r.status_code == 200 and r.mimetype == expected
+
+
+def test_format_parameters_naming_two_formats_are_a_400(client):
+    r = client.get("/sparql", query_string=[("query", SELECT), ("format", "csv"), ("format", "tsv")])
+    assert r.status_code == 400 and "different formats (csv, tsv)" in r.get_data(as_text=True)
 
 
 def test_service_description_negotiated(client):

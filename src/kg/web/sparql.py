@@ -35,11 +35,13 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPAR
 DEFAULT_QUERY = "SELECT ?class (COUNT(?s) AS ?n)\nWHERE { ?s a ?class }\nGROUP BY ?class\nORDER BY DESC(?n)\nLIMIT 25"
 
 
-def _negotiate(kinds: tuple[str, ...], fmt_param: str | None) -> conneg.Format:
-    if fmt_param:
-        fmt = conneg.by_name(fmt_param, kinds)
-        if fmt is None:
-            raise NotAcceptable(f"format={fmt_param!r} is not offered here; offered: {conneg.offered_list(kinds)}")
+def _negotiate(kinds: tuple[str, ...], fmt_params: list[str]) -> conneg.Format:
+    """``format`` parameters naming one of our formats win (conneg.requested); else the Accept header."""
+    try:
+        fmt = conneg.requested(fmt_params, kinds)
+    except conneg.Conflict as exc:
+        raise BadRequest(str(exc)) from None
+    if fmt is not None:
         return fmt
     fmt = _negotiate_header(request.headers.get("Accept", ""), kinds)
     if fmt is None:
@@ -60,13 +62,13 @@ def sparql():
     params = _params()
     query = _one(params.get("query", []), "query")
     update = _one(params.get("update", []), "update")
-    fmt_param = _one(params.get("format", []), "format")
+    fmt_params = params.get("format", [])
     if query is not None and update is not None:
         raise BadRequest("give either 'query' or 'update', not both")
     if update is not None:
         return _update(update, params)
     if query is None:
-        return _description(fmt_param)
+        return _description(fmt_params)
     limits.check_length(query, current_app.config["MAX_QUERY_LENGTH"])
     info = scan(query)
     limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
@@ -76,7 +78,7 @@ def sparql():
     defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
     dataset = (defaults, named) if (defaults or named) else None
     kinds = ("graph",) if info.form in ("CONSTRUCT", "DESCRIBE") else ("results",)
-    fmt = _negotiate(kinds, fmt_param)
+    fmt = _negotiate(kinds, fmt_params)
     job = {"query": query, "dataset": dataset, "union": not info.has_from,
            "base": f"{request.scheme}://{request.host}{request.path}",  # relative IRIs: the endpoint's URL
            "results": fmt.name if kinds == ("results",) else "json",
@@ -146,9 +148,9 @@ def _update(update: str, params: dict):
     return run_update(update, params)
 
 
-def _description(fmt_param: str | None):
+def _description(fmt_params: list[str]):
     state = _state()
-    fmt = _negotiate(("graph", "page"), fmt_param)
+    fmt = _negotiate(("graph", "page"), fmt_params)
     if fmt.kind == "page" and "pages.query_ui" in current_app.view_functions:  # the YASGUI page
         resp = make_response(current_app.view_functions["pages.query_ui"]())
         resp.headers["Vary"] = "Accept"
