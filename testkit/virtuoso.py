@@ -19,7 +19,8 @@ Usage::
             v.isql("SELECT COUNT(*) FROM DB.DBA.RDF_QUAD;")                # any SQL, as dba; returns stdout
 
     # the same from a shell: kg load --to "$URL" --update-url ... --user dba --password ...
-    # or: python -m testkit.virtuoso /tmp/vt   (starts one, prints the URLs and credentials, Ctrl-C stops it)
+    # or: python -m testkit.virtuoso /tmp/vt   (starts one, prints the URLs and credentials; Ctrl-C or
+    # SIGTERM stops it)
 
 ``bulk_load`` is the fast path for large files (1M triples in ~6 s, shared/FACTS.md); it links the
 file into ``workdir/import`` because Virtuoso reads only from the ini's ``DirsAllowed``.
@@ -30,13 +31,14 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from .launch import free_port, stop_on_signals
 
 __all__ = ["Virtuoso", "VirtuosoError", "available", "new_password", "SERVER", "ISQL"]
 
@@ -56,12 +58,6 @@ class VirtuosoError(RuntimeError):
 def available() -> bool:
     """Whether virtuoso-t and its isql client are installed (``apt-get install virtuoso-opensource-7``)."""
     return bool(shutil.which(SERVER) and shutil.which(ISQL))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 _INI = """\
@@ -117,11 +113,13 @@ class Virtuoso:
     ``max_query_seconds``: Virtuoso's own limit, where it stops a query our client has long abandoned.
     """
 
+    name = "virtuoso"
+
     def __init__(self, workdir: str | os.PathLike, http_port: int | None = None, isql_port: int | None = None,
                  *, buffers: int = 10_000, start_timeout: float = 60.0, max_query_seconds: int = 120):
         self.workdir = Path(workdir).resolve()
-        self.http_port = http_port or _free_port()
-        self.isql_port = isql_port or _free_port()
+        self.http_port = http_port or free_port()
+        self.isql_port = isql_port or free_port()
         self.buffers, self.start_timeout = int(buffers), float(start_timeout)
         self.max_query_seconds = int(max_query_seconds)
         self.user, self.password = "dba", new_password()
@@ -244,23 +242,25 @@ class Virtuoso:
         return time.monotonic() - t0
 
 
-def main(argv: list[str] | None = None) -> int:  # pragma: no cover - an interactive helper
+def main(argv: list[str] | None = None) -> int:
     import argparse
-    p = argparse.ArgumentParser(prog="python -m testkit.virtuoso", description="Run a throwaway Virtuoso until Ctrl-C.")
+    p = argparse.ArgumentParser(prog="python -m testkit.virtuoso",
+                                description="Run a throwaway Virtuoso until Ctrl-C or SIGTERM.")
     p.add_argument("workdir")
     p.add_argument("--http-port", type=int)
     p.add_argument("--isql-port", type=int)
     a = p.parse_args(argv)
-    with Virtuoso(a.workdir, a.http_port, a.isql_port) as v:
-        print(f"started in {v.start_seconds:.1f} s\nquery:  {v.sparql_url}\nupdate: {v.update_url}\n"
-              f"gsp:    {v.gsp_url}\nuser:   {v.user}\npassword: {v.password}", flush=True)
-        try:
+    stop_on_signals()  # SIGTERM used to end Python without unwinding, leaving virtuoso-t running
+    try:
+        with Virtuoso(a.workdir, a.http_port, a.isql_port) as v:
+            print(f"started in {v.start_seconds:.1f} s (pid {v.proc.pid})\nquery:  {v.sparql_url}\n"
+                  f"update: {v.update_url}\ngsp:    {v.gsp_url}\nuser:   {v.user}\npassword: {v.password}", flush=True)
             while v.proc and v.proc.poll() is None:
-                time.sleep(1)
-        except KeyboardInterrupt:
-            pass
+                time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
+if __name__ == "__main__":
     raise SystemExit(main())

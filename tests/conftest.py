@@ -205,7 +205,8 @@ ENGINES = ["virtuoso", "oxigraph"]
 STORE_KINDS = ["memory", "on-disk", *ENGINES]
 
 
-@pytest.fixture(scope="session", params=STORE_KINDS)
+@pytest.fixture(scope="session", params=[pytest.param(k, marks=pytest.mark.external) if k in ENGINES else k
+                                        for k in STORE_KINDS])
 def store(request, fixture_sources, tmp_path_factory):
     """The fixture graph in each kind of store (kg.store's contract), read-only."""
     from kg.remote import RemoteStore

@@ -1,5 +1,5 @@
 """The Store contract (kg.store.Store), checked the same way on every kind of store: the embedded
-in-memory store, the on-disk store and an external engine (Virtuoso). The web layer relies on
+in-memory store, the on-disk store and the external engines (Virtuoso, the Oxigraph server). The web layer relies on
 these and nothing else, so a new kind of store is one more row of conftest.STORE_KINDS."""
 from __future__ import annotations
 

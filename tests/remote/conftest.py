@@ -1,11 +1,13 @@
-"""Fixtures that put the endpoint and page tests on a remote engine: a throwaway Virtuoso.
+"""Fixtures that put the endpoint and page tests on a remote engine: each of the root conftest's
+ENGINES in turn, a throwaway Virtuoso 7 and a throwaway Oxigraph server.
 
-Two instances (the page fixture and the bundled data use the same graph names): ``engine`` holds
-the protocol fixture graph and the page fixture graph, each under its own load record;
-``bundled_engine`` holds the bundled data under the default record. Both are loaded with the real
-``kg load --to URL`` (one with the Graph Store Protocol, one with SPARQL Update). The fixtures
-``make_app``, ``pages_app``, ``bundled_app`` and ``live_server`` are overridden here, so the
-re-collected tests in this directory run unchanged against Virtuoso.
+Two instances per engine (the page fixture and the bundled data use the same graph names):
+``engine`` holds the protocol fixture graph and the page fixture graph, each under its own load
+record; ``bundled_engine`` holds the bundled data under the default record. Both are loaded with
+the real ``kg load --to URL`` (one with the Graph Store Protocol, one with SPARQL Update). The
+fixtures ``make_app``, ``pages_app``, ``bundled_app`` and ``live_server`` are overridden here, so
+the re-collected tests in this directory run unchanged against every engine. ``known_bug(request,
+engine, "virtuoso", reason)`` marks a test as a strict expected failure on that engine only.
 """
 from __future__ import annotations
 
@@ -13,30 +15,42 @@ import json
 
 import pytest
 
-from conftest import EX, PROTOCOL_RECORD, load  # noqa: F401  (PROTOCOL_RECORD: re-exported)
-from testkit.virtuoso import Virtuoso, available
+from conftest import ENGINES, EX, PROTOCOL_RECORD, load  # noqa: F401  (PROTOCOL_RECORD: re-exported)
+from testkit import oxigraph, virtuoso
 from kg.web import create_app
 from web.conftest import page_sources, pc  # noqa: F401 - the page fixture files; its test client
 
 PAGES_RECORD = EX + "load-record/pages"
 
 
-def _start(tmp_path_factory, name: str) -> Virtuoso:
-    if not available():
-        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource-7): remote-store tests skipped")
-    return Virtuoso(tmp_path_factory.mktemp(name), max_query_seconds=5).start()
+def _start(tmp_path_factory, name: str):
+    if name == "virtuoso":
+        if not virtuoso.available():
+            pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource-7): remote-store tests skipped")
+        return virtuoso.Virtuoso(tmp_path_factory.mktemp("virtuoso-bundled"), max_query_seconds=5).start()
+    if not oxigraph.available():
+        pytest.skip("the Oxigraph server is not installed (pip install oxigraph): remote-store tests skipped")
+    # the union of all graphs as the default graph, as Virtuoso has it (union='engine' relies on it)
+    return oxigraph.Oxigraph(tmp_path_factory.mktemp("oxigraph-bundled"), timeout=5, union_default_graph=True).start()
 
 
-@pytest.fixture(scope="session")
-def engine(virtuoso, page_sources):  # noqa: F811
-    """The root conftest's Virtuoso (the protocol fixture graph), with the page fixture graph added."""
-    load(virtuoso, page_sources, PAGES_RECORD, gsp=False)
-    return virtuoso
+def known_bug(request, engine, name: str, reason: str) -> None:
+    """On engine ``name`` only, expect this test to fail (strict: it must fail there)."""
+    if engine.name == name:
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-@pytest.fixture(scope="session")
-def bundled_engine(tmp_path_factory):
-    v = _start(tmp_path_factory, "virtuoso-bundled")
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request, page_sources):  # noqa: F811
+    """The root conftest's engine (the protocol fixture graph), with the page fixture graph added."""
+    e = request.getfixturevalue(request.param)
+    load(e, page_sources, PAGES_RECORD, gsp=False)
+    return e
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def bundled_engine(request, tmp_path_factory):
+    v = _start(tmp_path_factory, request.param)
     try:
         load(v, None, gsp=False)  # the bundled sources, default record, SPARQL Update
         yield v
@@ -46,7 +60,7 @@ def bundled_engine(tmp_path_factory):
 
 @pytest.fixture
 def make_app(engine):
-    """As tests/conftest.py's make_app, with the store on Virtuoso instead of the fixture files."""
+    """As tests/conftest.py's make_app, with the store on the engine instead of the fixture files."""
     apps = []
 
     def make(**config):
@@ -76,7 +90,7 @@ def bundled_app(bundled_engine):
 
 
 def remote_server(start_server, engine, *args):
-    """``server.py --store URL`` (gunicorn) on the protocol fixture graph in Virtuoso."""
+    """``server.py --store URL`` (gunicorn) on the protocol fixture graph in the engine."""
     return start_server(["--store", engine.sparql_url, *args],
                         env={"KG_STORE_OPTIONS": json.dumps({"record": PROTOCOL_RECORD})})
 
