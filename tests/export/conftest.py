@@ -94,3 +94,14 @@ def source(request) -> Source:
 def dumps(source) -> dict[str, bytes]:
     """Every export of ``source`` except ``inferred`` (HermiT has its own tests)."""
     return export_all(source, include_inferred=False)
+
+
+@pytest.fixture(scope="session")
+def dump_files(shipped, tmp_path_factory):
+    """Every dump of the shipped dataset written as files, as /dumps/ serves them (``inferred``
+    included where HermiT can run): what the outside tools open."""
+    from kg.export import FORMATS
+    d = tmp_path_factory.mktemp("dump-files")
+    for name, data in export_all(shipped).items():
+        (d / FORMATS[name].filename).write_bytes(data)
+    return d
