@@ -184,3 +184,18 @@ def test_search_does_not_match_inside_words(pc):
     """'cafe' finds Café; 'caf' (a part of a word) finds nothing."""
     s = soup(pc.get("/search?q=caf"))
     assert s.select("ul.hits a") == []
+
+
+def test_and_n_more_lists_show_the_same_items_on_every_engine(bundled_app):
+    """Regression (issue 15, item 8): a long "Linked from" group showed its first 40 links in the
+    engine's row order, so Virtuoso, the Oxigraph server and the embedded store listed different
+    ones before "and N more". The page shows the first 40 in IRI order, whatever the engine."""
+    from kg.web.pages import model
+    from kg.namespaces import DS
+    page = BeautifulSoup(bundled_app.test_client().get("/page/essay", headers={"Accept": "text/html"}).data,
+                         "html.parser")
+    shown = sorted([a["title"] for a in ul.select("li > a")] for ul in page.select("section.incoming dd ul")
+                   if ul.select_one("li.more"))
+    assert shown, "the essay is linked from more anchors than a page lists: there should be a cut list"
+    every = model.incoming(bundled_app.extensions["kg"].store, str(DS.essay), limit=10 ** 6)
+    assert shown == sorted(sorted(g.subjects)[:40] for g in every if g.count > 40)  # 40: what a page lists

@@ -178,14 +178,16 @@ def rows(store, query: str) -> list[dict[str, Term]]:
 
 def build_catalog(store) -> Catalog:
     cat = Catalog()
-    rank: dict[str, int] = {}
+    rank: dict[str, tuple[int, str]] = {}
     for r in rows(store, "SELECT ?s ?l WHERE { ?s rdfs:label|skos:prefLabel|dcterms:title ?l FILTER(isIRI(?s)) }"):
         s, lab = r["s"].value, r["l"]
-        score = 0 if lab.lang == "en" else 1 if not lab.lang else 2
-        if score < rank.get(s, 9):
+        score = (0 if lab.lang == "en" else 1 if not lab.lang else 2, lab.value)  # ties: the same on every engine
+        if score < rank.get(s, (9, "")):
             cat.labels[s], rank[s] = lab.value, score
     for r in rows(store, "SELECT DISTINCT ?s ?c WHERE { ?s a ?c FILTER(isIRI(?s) && isIRI(?c)) }"):
         cat.types.setdefault(r["s"].value, []).append(r["c"].value)
+    for classes in cat.types.values():  # in IRI order, not the engine's
+        classes.sort()
     cat.subjects = {r["s"].value for r in rows(store, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")}
     text = rows(store, f"SELECT ?t WHERE {{ <{ESSAY}> dsk:fullText ?t }} LIMIT 1")
     cat.text = text[0]["t"].value if text else ""
@@ -422,7 +424,10 @@ class Incoming:
 
 
 def incoming(store, iri: str, limit: int = 40) -> list[Incoming]:
-    """Links into ``iri`` grouped by property; a blank-node subject is shown by its IRI owner."""
+    """Links into ``iri`` grouped by property; a blank-node subject is shown by its IRI owner.
+
+    Each group's subjects are in IRI order before the first ``limit`` are kept: engines return rows
+    in orders of their own, and a page must list the same ones on every store."""
     groups: dict[tuple[str, str | None], list[str]] = {}
     for r in rows(store, f"""SELECT DISTINCT ?s ?p ?owner ?op WHERE {{
             ?s ?p <{iri}> .
@@ -435,8 +440,8 @@ def incoming(store, iri: str, limit: int = 40) -> list[Incoming]:
         groups.setdefault(key, [])
         if who not in groups[key]:
             groups[key].append(who)
-    out = [Incoming(p, via, subs[:limit], len(subs)) for (p, via), subs in groups.items()]
-    out.sort(key=lambda g: (-g.count, g.prop))
+    out = [Incoming(p, via, sorted(subs)[:limit], len(subs)) for (p, via), subs in groups.items()]
+    out.sort(key=lambda g: (-g.count, g.prop, g.via or ""))
     return out
 
 
