@@ -1,6 +1,6 @@
 """The shapes are portable SHACL: Apache Jena's SHACL engine (Debian's Jena 4.5) reads them and
 agrees with pySHACL, result for result, on the shipped graph and on every planted error of
-test_shapes.py (issue 15, item 2: Jena refused the file, whose SPARQL constraints declared no
+test_shapes.py and test_fidelity_rules.py (issue 15, item 2: Jena refused the file, whose SPARQL constraints declared no
 prefixes; pySHACL had silently used the Turtle file's)."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from kg.load import parse_file
 from kg.sources import SHAPES_FILE
 from testkit.jena import command_line
 
+from .test_fidelity_rules import RULES
 from .test_shapes import PLANTED
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|<[^>\s]*>')
@@ -49,7 +50,7 @@ def _results(report: Graph) -> Counter:
 def test_jena_agrees_with_pyshacl(shipped_graph, tiny_graph, jena_tools, tmp_path):
     import pyshacl
     cases = {"shipped": shipped_graph}
-    for plant, _ in PLANTED:
+    for plant, _ in PLANTED + RULES:
         g = Graph()
         for t in tiny_graph:
             g.add(t)
