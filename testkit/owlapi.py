@@ -9,6 +9,7 @@ Usage::
     reports = owlapi.OwlApi(cache_dir).check(["deepseek-kg-ontology.owl", "deepseek-kg.rdf"])
     reports["deepseek-kg.rdf"].violations        # [(kind, message)], e.g. ("UseOfUndeclaredClass", "...")
     reports["deepseek-kg.rdf"].declared_individuals
+    reports["deepseek-kg.rdf"].unparsed          # triples it could not read as OWL and dropped
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Report:
     declared_individuals: int = 0
     axioms: int = 0
     violations: list[tuple[str, str]] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)   # triples the OWL API dropped
 
     def kinds(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -63,4 +65,6 @@ class OwlApi:
                 current = out[parts[1]] = Report(parts[1], int(parts[3]), int(parts[4]), int(parts[5]))
             elif parts[0] == "V" and current is not None:
                 current.violations.append((parts[1], parts[2]))
+            elif parts[0] == "U" and current is not None:
+                current.unparsed.append(parts[1])
         return out

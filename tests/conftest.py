@@ -155,6 +155,16 @@ def jena_tools(tmp_path_factory):
     return jena.Jena(os.environ.get("TMPDIR") or tmp_path_factory.getbasetemp())
 
 
+@pytest.fixture(scope="session")
+def owl_api(tmp_path_factory):
+    """The OWL API 5.1 (its OWL 2 DL profile check), many documents per JVM; skips saying why if absent."""
+    from testkit import owlapi
+    why = owlapi.missing()
+    if why:
+        pytest.skip(f"the OWL API cannot run: {why}")
+    return owlapi.OwlApi(os.environ.get("TMPDIR") or tmp_path_factory.getbasetemp())
+
+
 # --- one store fixture, parametrized over every kind of store -----------------------------------
 
 PROTOCOL_RECORD = EX + "load-record/protocol"

@@ -5,11 +5,13 @@
 //
 // For each file, one line "FILE<TAB>path<TAB>violations<TAB>individuals<TAB>declared individuals<TAB>axioms",
 // then one line per violation: "V<TAB>kind<TAB>message" (kind: the violation's class, e.g.
-// UseOfUndeclaredClass). "Declared individuals" are those with an owl:NamedIndividual declaration,
+// UseOfUndeclaredClass), and one per triple the parser could not turn into an axiom and dropped:
+// "U<TAB>triple". "Declared individuals" are those with an owl:NamedIndividual declaration,
 // which is what a reasoner or Protégé lists as the ontology's individuals.
 import java.io.File;
 
 import org.semanticweb.owlapi.apibinding.OWLManager;
+import org.semanticweb.owlapi.io.RDFParserMetaData;
 import org.semanticweb.owlapi.model.*;
 import org.semanticweb.owlapi.profiles.*;
 
@@ -26,6 +28,12 @@ public class OwlProfile {
             for (OWLProfileViolation v : report.getViolations()) {
                 System.out.println("V\t" + v.getClass().getSimpleName() + "\t" + v.toString().replace('\n', ' ').replace('\t', ' '));
             }
+            manager.getOntologyFormat(o).getOntologyLoaderMetaData().ifPresent(meta -> {
+                if (meta instanceof RDFParserMetaData) {
+                    ((RDFParserMetaData) meta).getUnparsedTriples().forEach(
+                        t -> System.out.println("U\t" + t.toString().replace('\n', ' ').replace('\t', ' ')));
+                }
+            });
         }
     }
 }

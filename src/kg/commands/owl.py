@@ -1,4 +1,5 @@
-"""`kg owl`: render ontology/deepseek.ttl as RDF/XML, the form owlready2 and Protégé read."""
+"""`kg owl`: render ontology/deepseek.ttl as RDF/XML, the form owlready2 and Protégé read, with its
+OWL 2 DL declarations (kg.export.owl)."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..canonical import serialize_canonical
+from ..export.owl import declared
 from ..load import parse_file
 from ..sources import ONTOLOGY_FILE, ONTOLOGY_RDFXML
 
@@ -15,7 +17,7 @@ HEADER = "<!-- Generated from ontology/deepseek.ttl by `kg owl`; edit the Turtle
 
 def render(src: Path = ONTOLOGY_FILE) -> str:
     """RDF/XML with canonical blank-node ids and sorted triples, so the same Turtle gives the same bytes."""
-    xml = serialize_canonical(parse_file(src), ox.RdfFormat.RDF_XML).decode("utf-8")
+    xml = serialize_canonical(declared(parse_file(src)), ox.RdfFormat.RDF_XML).decode("utf-8")
     head, _, rest = xml.partition("\n")
     return head + "\n" + HEADER + rest
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..namespaces import PREFIX_MAP
+from .owl import declared
 from .source import Source, canonical_triples
 
 __all__ = ["turtle", "ntriples", "rdfxml", "nquads", "trig", "ontology_turtle", "ontology_rdfxml",
@@ -31,7 +32,9 @@ def ntriples(src: Source) -> bytes:
 
 
 def rdfxml(src: Source) -> bytes:
-    return _write(src.canonical_union, ox.RdfFormat.RDF_XML)
+    """The knowledge graph for OWL tools (Protégé, reasoners): with its OWL 2 DL declarations
+    (every individual an owl:NamedIndividual, outside terms typed), see :mod:`.owl`."""
+    return _write(canonical_triples(declared(src.union)), ox.RdfFormat.RDF_XML)
 
 
 def nquads(src: Source) -> bytes:
@@ -43,15 +46,17 @@ def trig(src: Source) -> bytes:
 
 
 def ontology_turtle(src: Source) -> bytes:
-    return _write(canonical_triples(src.ontology), ox.RdfFormat.TURTLE)
+    """The ontology alone, with its OWL 2 DL declarations (:mod:`.owl`)."""
+    return _write(canonical_triples(declared(src.ontology)), ox.RdfFormat.TURTLE)
 
 
 def ontology_rdfxml(src: Source) -> bytes:
-    """The ontology as RDF/XML, the form Protégé and owlready2 read."""
-    return _write(canonical_triples(src.ontology), ox.RdfFormat.RDF_XML)
+    """The ontology as RDF/XML, the form Protégé and owlready2 read, with its declarations."""
+    return _write(canonical_triples(declared(src.ontology)), ox.RdfFormat.RDF_XML)
 
 
 def inferred_turtle(src: Source) -> bytes:
-    """The knowledge graph plus the types HermiT infers (needs Java; a few seconds)."""
+    """The knowledge graph plus the types HermiT infers (needs Java; a few seconds), with the
+    OWL 2 DL declarations of both."""
     from ..reason import materialize
-    return _write(canonical_triples(materialize(src.union)), ox.RdfFormat.TURTLE)
+    return _write(canonical_triples(declared(materialize(src.union))), ox.RdfFormat.TURTLE)

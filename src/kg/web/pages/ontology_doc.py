@@ -17,7 +17,7 @@ def document(store, cat: Catalog) -> dict:
     info = {k: v.value for k, v in head[0].items()} if head else {}
     terms: dict[str, dict] = {}
     for r in rows(store, f"""SELECT ?t ?kind ?def ?p ?v WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
-            ?t a ?kind FILTER(STRSTARTS(STR(?t), "{DSK}"))
+            ?t a/rdfs:subClassOf* ?kind FILTER(STRSTARTS(STR(?t), "{DSK}"))  # dsk:ValueScheme: a concept scheme
             OPTIONAL {{ ?t skos:definition|rdfs:comment ?def }}
             OPTIONAL {{ ?t ?p ?v VALUES ?p {{ rdfs:subClassOf rdfs:subPropertyOf rdfs:domain rdfs:range
                                                skos:inScheme owl:inverseOf }} FILTER(isIRI(?v)) }} }} }}"""):
