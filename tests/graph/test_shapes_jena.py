@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
