@@ -169,3 +169,25 @@ def tiny_graph(base_graph) -> Graph:
         g.bind(prefix, ns)
     g.parse(data=TINY, format="turtle")
     return g
+
+
+@pytest.fixture(scope="session")
+def planted(base_graph):
+    """``planted(plant) -> (graph, report)``: the tiny graph with one error planted by ``plant``
+    and pySHACL's report on it (kg.validate), made once per session: the planted-error tests and
+    the Jena comparison (test_shapes_jena.py) share them instead of validating each twice."""
+    made: dict = {}
+
+    def get(plant):
+        if plant.__name__ not in made:
+            from kg.validate import validate
+            g = Graph()
+            for t in base_graph:
+                g.add(t)
+            for prefix, ns in base_graph.namespaces():
+                g.bind(prefix, ns)
+            g.parse(data=TINY, format="turtle")
+            plant(g)
+            made[plant.__name__] = (g, validate(g))
+        return made[plant.__name__]
+    return get

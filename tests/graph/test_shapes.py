@@ -138,9 +138,8 @@ def test_tiny_graph_conforms(tiny_graph):
 
 
 @pytest.mark.parametrize("plant,message", PLANTED, ids=[p.__name__ for p, _ in PLANTED])
-def test_planted_error_is_reported(tiny_graph, plant, message):
-    plant(tiny_graph)
-    report = validate(tiny_graph)
+def test_planted_error_is_reported(planted, plant, message):
+    _, report = planted(plant)
     assert not report.conforms
     assert any(message in v.message for v in report.violations), report.text()
 
