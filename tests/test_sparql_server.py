@@ -74,11 +74,11 @@ def bundled_client():
 
 
 def test_bundled_data_served_in_named_graphs(bundled_client):
-    from kg.sources import ESSAY_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
+    from kg.sources import ESSAY_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
     q = "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     r = bundled_client.get("/sparql", query_string={"query": q}, headers={"Accept": "application/sparql-results+json"})
     graphs = {b["g"]["value"]: int(b["n"]["value"]) for b in r.get_json()["results"]["bindings"]}
-    assert set(graphs) == {ESSAY_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH} and all(graphs.values())
+    assert set(graphs) == {ESSAY_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH, INFERRED_GRAPH} and all(graphs.values())
 
 
 def test_competency_queries_run_through_the_endpoint(bundled_client):

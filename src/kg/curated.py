@@ -13,8 +13,10 @@ A write is a transaction (``CuratedStore.transact``):
 3. refuse it if it touches a graph outside the writable ones;
 4. check the copy against the shapes (the store's ``check``, a :class:`kg.validate.ShapesGate` when
    served); refuse it if it does not conform;
-5. append the change (and its PROV record, kept in the changes graph) to the journal, fsync;
-6. swap the copy in; only now is the write acknowledged.
+5. bring the copy's inferred graph up to date (:func:`kg.entailment.update`: the consequences of
+   what the change added and removed, never journalled: every process derives them itself);
+6. append the change (and its PROV record, kept in the changes graph) to the journal, fsync;
+7. swap the copy in; only now is the write acknowledged.
 
 Readers never see a half-applied change: a process applies journal records to a copy of its
 graph and swaps the copy in, and the writer swaps in its finished copy; a thread still answering
@@ -33,11 +35,12 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
+from . import entailment
 from .changes import AddToGraph, Change, ChangeSet, DropGraph, Refusal, ReplaceGraph, Update, graph_label
 from .journal import Journal, JournalError, fsync_dir
 from .load import LoadError
 from .namespaces import DS, GRAPH
-from .sources import SHAPES_GRAPH, SourceFile
+from .sources import INFERRED_GRAPH, SHAPES_GRAPH, SourceFile
 from .store import Capabilities, OxigraphStore
 
 __all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "data_quads", "prov_record",
@@ -71,12 +74,17 @@ def _parse_quads(text: str) -> list[ox.Quad]:
     return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if text else []
 
 
-def _replay(store: ox.Store, records: list[dict]) -> None:
-    """Apply journal records, in order, to ``store``."""
+def _replay(store: ox.Store, records: list[dict]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """Apply journal records, in order, to ``store``; every quad they removed and added."""
+    removed, added = [], []
     for rec in records:
-        for q in _parse_quads(rec["removed"]):
+        gone, new = _parse_quads(rec["removed"]), _parse_quads(rec["added"])
+        for q in gone:
             store.remove(q)
-        store.extend(_parse_quads(rec["added"]))
+        store.extend(new)
+        removed += gone
+        added += new
+    return removed, added
 
 
 def _in(q: ox.Quad, graphs) -> bool:
@@ -84,8 +92,8 @@ def _in(q: ox.Quad, graphs) -> bool:
 
 
 def data_quads(quads) -> list[ox.Quad]:
-    """The quads the shapes apply to: everything but the shapes and the change log."""
-    return [q for q in quads if not _in(q, (SHAPES_GRAPH, CHANGES_GRAPH))]
+    """The quads the shapes apply to: everything but the shapes, the change log and the inferred graph."""
+    return [q for q in quads if not _in(q, (SHAPES_GRAPH, CHANGES_GRAPH, INFERRED_GRAPH))]
 
 
 def _now() -> str:
@@ -127,7 +135,8 @@ class CuratedStore(OxigraphStore):
     """An in-memory store kept in step with a state directory (see the module docstring)."""
 
     def __init__(self, state_dir: Path | str, sources: Iterable[SourceFile] | None = None, *,
-                 writable_prefix: str = str(GRAPH), protected: Iterable[str] = (SHAPES_GRAPH, CHANGES_GRAPH),
+                 writable_prefix: str = str(GRAPH), protected: Iterable[str] = (SHAPES_GRAPH, CHANGES_GRAPH,
+                                                                                 INFERRED_GRAPH),
                  allow_default_graph: bool = True, check: Callable[[list[ox.Quad]], object] | None = None):
         """``check(quads)``: the shapes gate every write passes (the would-be data quads: shapes and
         change log left out); None when they conform, else a report (refused with 422)."""
@@ -143,6 +152,8 @@ class CuratedStore(OxigraphStore):
         self._new_mutex()
         os.register_at_fork(after_in_child=self._new_mutex)  # a lock held by another thread at fork time
         t0 = time.perf_counter()
+        self.schema: entailment.Schema | None = None  # the ontology's axioms in force (None: not derived yet)
+        self.last_entailment: entailment.Outcome | None = None
         with self.lock():
             if not self.base.exists():
                 self._write_base(sources)
@@ -153,12 +164,13 @@ class CuratedStore(OxigraphStore):
             _, end = self.journal.read_from(0)
             self.journal.truncate_tail(end)  # a record torn by a crash was never acknowledged
             self.sync()
+            self.schema = entailment.materialize(self.store)  # once, after the whole journal
         self.load_seconds = time.perf_counter() - t0
 
     # -- state directory ------------------------------------------------------------------
     def _write_base(self, sources) -> None:
         """The graph as first served, with fixed blank-node labels: the journal's starting point."""
-        first = OxigraphStore.from_sources(sources)
+        first = OxigraphStore.from_sources(sources, entail=False)  # derived data is derived again, never kept
         tmp = self.base.with_suffix(".nq.tmp")
         tmp.write_bytes(first.store.dump(format=ox.RdfFormat.N_QUADS))
         with open(tmp, "rb") as f:
@@ -205,9 +217,16 @@ class CuratedStore(OxigraphStore):
                 return False
             fresh = ox.Store()
             fresh.extend(self.store)
-            _replay(fresh, records)
+            removed, added = _replay(fresh, records)
+            if self.schema is not None:
+                self.schema = self._entail(fresh, removed, added).schema
             self.store, self.offset, self.seq, self.loaded_at = fresh, end, records[-1]["seq"], records[-1]["time"]
             return True
+
+    def _entail(self, store: ox.Store, removed, added) -> entailment.Outcome:
+        """The inferred graph of ``store`` brought up to date after a change (kg.entailment)."""
+        self.last_entailment = entailment.update(store, self.schema, removed, added)
+        return self.last_entailment
 
     def version(self) -> str:
         return f"{self.loaded_at}:{self.seq}:{len(self.store)}"
@@ -267,6 +286,7 @@ class CuratedStore(OxigraphStore):
             created = sorted(g.value for g in {q.graph_name for q in added}
                              if isinstance(g, ox.NamedNode) and g not in had)
             change = Change(self.seq + 1, agent, kind, text, removed, added, at=_now(), created=created)
+            schema = self._entail(copy, removed, added).schema
             record_quads = prov_record(change, started)
             copy.extend(record_quads)
             rec = {"seq": change.seq, "time": time.time(), "at": change.at, "agent": agent, "kind": kind,
@@ -277,6 +297,7 @@ class CuratedStore(OxigraphStore):
                 except JournalError as exc:
                     raise Refusal(503, f"{exc}; nothing was changed") from None
                 self.store, self.offset, self.seq, self.loaded_at = copy, end, change.seq, rec["time"]
+                self.schema = schema
             return change
 
     def check_writable(self, g) -> None:
@@ -286,8 +307,8 @@ class CuratedStore(OxigraphStore):
                 raise Refusal(403, "writing to the default graph is not allowed here; name a graph under "
                                    f"{self.writable_prefix}")
         elif g.value in self.protected:
-            raise Refusal(403, f"the graph <{g.value}> is read-only (shapes and the change log are "
-                               "kept by the service); nothing was changed")
+            raise Refusal(403, f"the graph <{g.value}> is read-only (the shapes, the change log and the "
+                               "inferred graph are kept by the service); nothing was changed")
         elif not g.value.startswith(self.writable_prefix):
             raise Refusal(403, f"the graph <{g.value}> is outside the writable namespace "
                                f"<{self.writable_prefix}>; nothing was changed")

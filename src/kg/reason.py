@@ -16,7 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from .load import load_graph
 from .namespaces import DSK, OA
 
-__all__ = ["ReasoningResult", "ReasoningError", "reason", "materialize", "entailed_types",
+__all__ = ["ReasoningResult", "ReasoningError", "reason", "materialize", "entailed_types", "entailed",
            "disjointness_clashes"]
 
 
@@ -37,10 +37,10 @@ class _Inconsistent(Exception):
     pass
 
 
-def _hermit(g: Graph):
+def _hermit(g: Graph, *, property_values: bool = False):
     """Load ``g`` into a fresh owlready2 World (as N-Triples: owlready2 reads no Turtle) and run
-    HermiT; the caller closes the returned World. Raises _Inconsistent, or ReasoningError when
-    HermiT cannot run (no Java)."""
+    HermiT (``property_values``: object property assertions too); the caller closes the returned
+    World. Raises _Inconsistent, or ReasoningError when HermiT cannot run (no Java)."""
     import owlready2
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,7 +50,7 @@ def _hermit(g: Graph):
         onto = world.get_ontology(path.as_uri()).load(format="ntriples")
         try:
             with onto:
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
+                owlready2.sync_reasoner_hermit(world, infer_property_values=property_values, debug=0,
                                                ignore_unsupported_datatypes=True)
         except owlready2.OwlReadyInconsistentOntologyError:
             world.close()
@@ -151,6 +151,14 @@ def entailed_types(graph: Graph | None = None) -> set[tuple[URIRef, URIRef]]:
     owlready2 only treats declared ``owl:NamedIndividual``s as individuals, so every typed IRI
     is declared one in the copy handed to HermiT. Blank nodes get no inferred types.
     """
+    return entailed(graph)[0]
+
+
+def entailed(graph: Graph | None = None, *, property_values: bool = False):
+    """(types, values): :func:`entailed_types`, and with ``property_values`` every object property
+    assertion between two of the named individuals after HermiT's run, stated or entailed, as
+    (subject, property, object) IRIs (owlready2 keeps one direction of an inverse pair: the other
+    is implied). One HermiT run for both."""
     g = for_reasoner(graph if graph is not None else load_graph())  # anchors carry no entailments
     inds = _individuals(g)
     copy = Graph()
@@ -159,12 +167,12 @@ def entailed_types(graph: Graph | None = None) -> set[tuple[URIRef, URIRef]]:
     for s in inds:
         copy.add((s, RDF.type, OWL.NamedIndividual))
     try:
-        world = _hermit(copy)
+        world = _hermit(copy, property_values=property_values)
     except _Inconsistent:
         clashes = disjointness_clashes(g)
         raise ReasoningError("ontology + data are inconsistent" + (f": {clashes[0]}" if clashes else "")) from None
     try:
-        out = set()
+        types, values = set(), set()
         wanted = {str(i) for i in inds}
         for ind in world.individuals():
             if ind.iri not in wanted:
@@ -172,10 +180,15 @@ def entailed_types(graph: Graph | None = None) -> set[tuple[URIRef, URIRef]]:
             for cls in ind.INDIRECT_is_a:
                 iri = getattr(cls, "iri", None)
                 if isinstance(iri, str) and iri != str(OWL.Thing):
-                    out.add((URIRef(ind.iri), URIRef(iri)))
+                    types.add((URIRef(ind.iri), URIRef(iri)))
+        if property_values:
+            for prop in world.object_properties():
+                for s, o in prop.get_relations():
+                    if getattr(s, "iri", None) in wanted and getattr(o, "iri", None) in wanted:
+                        values.add((URIRef(s.iri), URIRef(prop.iri), URIRef(o.iri)))
     finally:
         world.close()
-    return out
+    return types, values
 
 
 def materialize(graph: Graph | None = None) -> Graph:

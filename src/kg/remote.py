@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from .load import LoadError
 from .namespaces import GRAPH
+from .sources import INFERRED_GRAPH
 from .store import QUAD_FORMATS, Capabilities, Dataset, ReadOnly, StoreError, StoreTimeout
 
 __all__ = ["RemoteStore", "RemoteTriples", "LOAD_RECORD", "EMPTY_GRAPH", "DIALECT_NOTES", "engine_message",
@@ -211,8 +212,11 @@ class RemoteStore(ReadOnly):
 
     # -- the Store protocol --------------------------------------------------------------------
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
-              base_iri: str | None = None):
-        """Run a SPARQL query on the engine; SyntaxError for a query it or we cannot parse."""
+              base_iri: str | None = None, inferred: bool = True):
+        """Run a SPARQL query on the engine; SyntaxError for a query it or we cannot parse.
+
+        ``inferred``: the engine holds an inferred graph only if one was loaded into it (``kg load``
+        loads none); False leaves it out of the listed graphs."""
         local = self._validator.query(query, base_iri=base_iri)  # raises SyntaxError like the embedded store
         kind = ("ask" if isinstance(local, ox.QueryBoolean) else
                 "select" if isinstance(local, ox.QuerySolutions) else "construct")
@@ -221,7 +225,8 @@ class RemoteStore(ReadOnly):
             params += [("default-graph-uri", g) for g in dataset.default_graphs or [EMPTY_GRAPH]]
             params += [("named-graph-uri", g) for g in dataset.named_graphs or [EMPTY_GRAPH]]
         elif union_default and self.union == "listed":
-            params += [(k, g) for k in ("default-graph-uri", "named-graph-uri") for g in self.graphs or [EMPTY_GRAPH]]
+            graphs = [g for g in self.graphs if inferred or g != INFERRED_GRAPH]
+            params += [(k, g) for k in ("default-graph-uri", "named-graph-uri") for g in graphs or [EMPTY_GRAPH]]
         if base_iri:
             query = f"BASE <{base_iri}>\n{query}"
         return self._send(query, params, kind)

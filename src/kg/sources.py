@@ -26,6 +26,8 @@ def project_root() -> Path:
 ONTOLOGY_GRAPH = str(GRAPH.ontology)
 ESSAY_GRAPH = str(GRAPH.essay)
 SHAPES_GRAPH = str(GRAPH.shapes)
+#: derived: what the ontology's axioms entail for the data (kg.entailment); never loaded from a file
+INFERRED_GRAPH = str(GRAPH.inferred)
 
 ONTOLOGY_FILE = ROOT / "ontology" / "deepseek.ttl"
 ONTOLOGY_RDFXML = ROOT / "ontology" / "deepseek.owl"
@@ -48,7 +50,7 @@ def default_sources(root: Path | None = None) -> list[SourceFile]:
 
 
 __all__ = ["SourceFile", "default_sources", "project_root", "ONTOLOGY_GRAPH", "ESSAY_GRAPH",
-           "SHAPES_GRAPH", "ONTOLOGY_FILE", "ONTOLOGY_RDFXML", "DATA_FILE", "SOURCE_TEXT_FILE",
+           "SHAPES_GRAPH", "INFERRED_GRAPH", "ONTOLOGY_FILE", "ONTOLOGY_RDFXML", "DATA_FILE", "SOURCE_TEXT_FILE",
            "ESSAY_TEXT", "SHAPES_FILE", "QUERIES_DIR"]
 
 

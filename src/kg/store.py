@@ -16,7 +16,10 @@ see shared/FACTS.md).
 
 Named graphs: each source file is loaded into its own named graph; the default graph a query
 sees is the union of all named graphs, unless the query (FROM / FROM NAMED) or the protocol
-request (default-graph-uri / named-graph-uri) defines the dataset.
+request (default-graph-uri / named-graph-uri) defines the dataset. The embedded stores add the
+ontology's consequences as one more named graph (``kg.entailment.INFERRED_GRAPH``), which the
+union includes; ``query(..., inferred=False)`` leaves it out, and ``dump()`` never holds it
+(derived data, recomputed from the rest).
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -37,6 +40,7 @@ from typing import Iterable, Protocol, Sequence
 
 import pyoxigraph as ox
 
+from . import entailment
 from .changes import Change, ChangeSet, Refusal
 from .formats import QUAD_FORMATS as _QUAD_FORMATS
 from .load import RDF_FILE_FORMATS, LoadError
@@ -96,7 +100,9 @@ class Store(Protocol):
 
     Reading: ``query`` (pyoxigraph result objects: QuerySolutions, QueryBoolean, or an iterable
     of triples for CONSTRUCT/DESCRIBE; SyntaxError for a bad query, StoreError / StoreTimeout when
-    the engine fails or gives up), ``triple_count``, ``named_graphs``, ``dump``.
+    the engine fails or gives up; ``inferred=False``: the store's own dataset without the inferred
+    graph, where it has one), ``triple_count``, ``named_graphs``, ``dump`` (the data as loaded
+    or written: never the inferred graph).
     Versions: ``loaded_at`` (epoch seconds, the Last-Modified of every answer), ``version()``
     (changes whenever the content may have: every cache is keyed by it) and ``sync()`` (catch up
     with writes made by other processes; True when something changed).
@@ -109,7 +115,7 @@ class Store(Protocol):
     timeout: float | None  # seconds; used by stores whose capabilities say enforces_timeout
 
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
-              base_iri: str | None = None): ...
+              base_iri: str | None = None, inferred: bool = True): ...
     def triple_count(self, graph: str | None = None) -> int: ...
     def named_graphs(self) -> list[str]: ...
     def dump(self, format: ox.RdfFormat) -> bytes: ...
@@ -145,14 +151,17 @@ class OxigraphStore(ReadOnly):
     loaded_at: float = field(default_factory=time.time)
     sources: list[SourceFile] = field(default_factory=list)
     load_seconds: float = 0.0
+    entail_seconds: float = 0.0
 
     @classmethod
     def from_sources(cls, sources: Iterable[SourceFile] | None = None, *,
-                     skip_missing: bool = False) -> "OxigraphStore":
-        """Load each source file into its named graph (quad files keep their own graphs)."""
-        return cls()._load(sources, skip_missing=skip_missing)
+                     skip_missing: bool = False, entail: bool = True) -> "OxigraphStore":
+        """Load each source file into its named graph (quad files keep their own graphs), then
+        (``entail``) add the inferred graph: what the ontology graph's axioms entail (kg.entailment)."""
+        return cls()._load(sources, skip_missing=skip_missing, entail=entail)
 
-    def _load(self, sources: Iterable[SourceFile] | None = None, *, skip_missing: bool = False):
+    def _load(self, sources: Iterable[SourceFile] | None = None, *, skip_missing: bool = False,
+              entail: bool = True):
         t0 = time.perf_counter()
         for src in default_sources() if sources is None else sources:
             path = Path(src.path)
@@ -166,16 +175,21 @@ class OxigraphStore(ReadOnly):
             except (SyntaxError, ValueError, OSError) as exc:
                 raise parse_error(path, exc) from None
             self.sources.append(src)
+        t1 = time.perf_counter()
+        if entail:
+            entailment.materialize(self.store)
+        self.entail_seconds = time.perf_counter() - t1
         self.load_seconds = time.perf_counter() - t0
         self.loaded_at = time.time()
         return self
 
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
-              base_iri: str | None = None):
+              base_iri: str | None = None, inferred: bool = True):
         """Run a SPARQL query; raises SyntaxError with pyoxigraph's "error at L:C: ..." message.
 
         ``union_default`` applies only when neither ``dataset`` nor the query picks the graphs
         (the caller knows whether the query has FROM; pyoxigraph's union flag overrides FROM).
+        ``inferred=False`` takes the inferred graph out of that union and out of ``GRAPH ?g``.
         """
         kw: dict = {"base_iri": base_iri}
         if dataset and (dataset.default_graphs is not None or dataset.named_graphs is not None):
@@ -183,8 +197,13 @@ class OxigraphStore(ReadOnly):
             if dataset.default_graphs is None:
                 kw["default_graph"] = ox.DefaultGraph()
             kw["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs or []]
+        elif not inferred and union_default:
+            asserted = [ox.NamedNode(g) for g in self.named_graphs() if g != entailment.INFERRED_GRAPH]
+            kw["default_graph"], kw["named_graphs"] = [ox.DefaultGraph(), *asserted], asserted
         elif union_default:
             kw["use_default_graph_as_union"] = True
+        elif not inferred:
+            kw["named_graphs"] = [ox.NamedNode(g) for g in self.named_graphs() if g != entailment.INFERRED_GRAPH]
         return self.store.query(query, **kw)
 
     def triple_count(self, graph: str | None = None) -> int:
@@ -197,7 +216,11 @@ class OxigraphStore(ReadOnly):
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
-        return self.store.dump(format=format)
+        """Every graph but the inferred one (derived data: a load of the dump derives it again)."""
+        inferred = ox.NamedNode(entailment.INFERRED_GRAPH)
+        if not any(True for _ in self.store.quads_for_pattern(None, None, None, inferred)):
+            return self.store.dump(format=format)
+        return ox.serialize((q for q in self.store if q.graph_name != inferred), format=format)
 
 
 class OnDiskStore(OxigraphStore):
@@ -245,7 +268,7 @@ class OnDiskStore(OxigraphStore):
         path.mkdir(parents=True, exist_ok=True)
         target = OxigraphStore(store=ox.Store(str(path)))
         try:
-            target._load(sources)
+            target._load(sources)  # the inferred graph too: the on-disk store serves what memory serves
             target.store.optimize()
             target.store.flush()
         finally:

@@ -19,12 +19,13 @@ TRUNCATED = "urn:x-kg:truncated:max-rows="
 
 def execute(store: Store, job: dict):
     """job: query, dataset (pair of lists or None), union, base (IRI), results (format name for SELECT/ASK),
-    graph (format name for CONSTRUCT/DESCRIBE), max_rows. Returns an executor Answer."""
+    graph (format name for CONSTRUCT/DESCRIBE), max_rows, inferred (False: without the inferred graph).
+    Returns an executor Answer."""
     ds = job.get("dataset")
     dataset = Dataset(*ds) if ds else None
     try:
         res = store.query(job["query"], dataset, union_default=job.get("union", True),
-                          base_iri=job.get("base"))
+                          base_iri=job.get("base"), inferred=job.get("inferred", True))
         cap = job.get("max_rows") or 0
         if isinstance(res, ox.QueryBoolean):
             return "ok", boolean_result(bool(res), job["results"]), {"form": "ASK"}

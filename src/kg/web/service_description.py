@@ -5,7 +5,8 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ..namespaces import PREFIXES, SD, VOID
+from ..namespaces import PREFIXES, PROV, SD, VOID
+from ..sources import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from ..store import Store
 from .conneg import FORMATS
 
@@ -51,7 +52,11 @@ def description(store: Store, stats: dict, root: str, *, timeout: float, max_row
          "each checked against the SHACL shapes. " if writable else "Read-only. ") +
         f"Default graph = union of the named graphs unless the request names the dataset. "
         f"Time limit {timeout:g} s per query; at most {max_rows} rows per answer (cut answers say so). "
-        f"SERVICE and LOAD are refused.")))
+        f"SERVICE and LOAD are refused." + (
+            f" The default graph includes <{INFERRED_GRAPH}>: what the ontology's axioms entail (subclasses, "
+            "subproperties, inverses, symmetric properties, domains, ranges, property chains); infer=false, "
+            "or FROM / default-graph-uri naming the other graphs, asks for the stated triples only."
+            if INFERRED_GRAPH in stats["graphs"] else ""))))
     dataset, default = BNode("dataset"), URIRef(root + "sparql#default-graph")
     g.add((endpoint, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
@@ -75,7 +80,24 @@ def description(store: Store, stats: dict, root: str, *, timeout: float, max_row
         g.add((ng, SD.graph, graph))
         g.add((graph, RDF.type, SD.Graph))
         g.add((graph, VOID.triples, Literal(n, datatype=XSD.integer)))
+        if name == INFERRED_GRAPH:
+            _describe_inferred(g, ng, graph)
     return g
+
+
+def _describe_inferred(g: Graph, ng, graph) -> None:
+    """The inferred graph says what it is: derived from the ontology and the data, by which rules."""
+    comment = URIRef(PREFIXES["rdfs"] + "comment")
+    g.add((graph, URIRef(PREFIXES["dcterms"] + "title"), Literal("inferred triples", lang="en")))
+    g.add((graph, comment, Literal(
+        "Entailed by the ontology graph's axioms for the other graphs and not stated in them: rdfs:subClassOf "
+        "and owl:equivalentClass (types), rdfs:subPropertyOf, owl:equivalentProperty, owl:inverseOf, "
+        "owl:SymmetricProperty, rdfs:domain, rdfs:range and owl:propertyChainAxiom (the RDFS and OWL 2 RL "
+        "rules for them: cax-sco, cax-eqc, prp-spo1, prp-eqp, prp-inv, prp-symp, prp-dom, prp-rng, prp-spo2). "
+        "Kept current on every write. Derived data: the dumps leave it out. On the bundled data its types are exactly HermiT's.",
+        lang="en")))
+    g.add((graph, PROV.wasDerivedFrom, URIRef(ONTOLOGY_GRAPH)))
+    g.add((ng, comment, Literal("derived: leave it out with infer=false", lang="en")))
 
 
 

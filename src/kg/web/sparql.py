@@ -77,13 +77,14 @@ def sparql():
                          "updates are disabled on this endpoint")
     defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
     dataset = (defaults, named) if (defaults or named) else None
+    inferred = _infer(_one(params.get("infer", []), "infer"))
     kinds = ("graph",) if info.form in ("CONSTRUCT", "DESCRIBE") else ("results",)
     fmt = _negotiate(kinds, fmt_params)
     job = {"query": query, "dataset": dataset, "union": not info.has_from,
            "base": f"{request.scheme}://{request.host}{request.path}",  # relative IRIs: the endpoint's URL
            "results": fmt.name if kinds == ("results",) else "json",
            "graph": fmt.name if kinds == ("graph",) else "turtle",
-           "max_rows": state.max_rows}
+           "max_rows": state.max_rows, "inferred": inferred}
     etag = hashlib.blake2b(repr((state.version, sorted(job.items(), key=str))).encode(),
                            digest_size=12).hexdigest()
     if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
@@ -110,6 +111,19 @@ def sparql():
         return error_response(400, "400 Bad Request: could not tell the query form before running it")
     state.cache.put(("answer", etag), body, extra)
     return _answer(body, extra, fmt, etag, state)
+
+
+#: the ``infer`` parameter (as GraphDB's): false leaves the inferred graph out of the dataset
+_INFER = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _infer(value: str | None) -> bool:
+    if value is None:
+        return True
+    if value.strip().lower() not in _INFER:
+        raise BadRequest(f"infer={value!r}: give infer=true (the default: the inferred graph is part of the "
+                         "dataset) or infer=false (the stated triples only)")
+    return _INFER[value.strip().lower()]
 
 
 def _answer(body: bytes, extra: dict, fmt: conneg.Format, etag: str, state) -> Response:

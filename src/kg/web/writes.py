@@ -107,7 +107,7 @@ def run_update(update: str, params: dict) -> Response:
         raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
     protected = sorted(info.iris & current_state().store.capabilities.protected_graphs)
     if protected:
-        raise Forbidden(f"the update names <{protected[0]}>, which is read-only (shapes and the change log "
+        raise Forbidden(f"the update names <{protected[0]}>, which is read-only (the shapes, the change log and the inferred graph "
                         "are kept by the service)")
     using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
     if using or using_named:  # the protocol's dataset for the update: as USING clauses

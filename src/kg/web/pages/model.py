@@ -170,8 +170,9 @@ def suggest(cat: "Catalog", q: str, limit: int = 12) -> list[str]:
 
 
 def rows(store, query: str) -> list[dict[str, Term]]:
-    """A SELECT as a list of {var: Term}; the store's default graph is the union of the named graphs."""
-    result = store.query(_PREFIX_LINES + query)
+    """A SELECT as a list of {var: Term}; the store's default graph is the union of the named graphs,
+    the inferred graph left out: pages show what the graph states (SPARQL serves the entailments)."""
+    result = store.query(_PREFIX_LINES + query, inferred=False)
     names = [v.value for v in result.variables]
     return [{n: term(sol[n]) for n in names if sol[n] is not None} for sol in result]
 
@@ -349,7 +350,7 @@ def closure_rows(store, iri: str) -> list[tuple[Term, Term, Term]]:
 
 def closure_triples(store, iri: str):
     """The resource's triples with the blank nodes it owns, as engine triples (for serialising)."""
-    return list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {_CLOSURE.format(iri=iri)} }}"))
+    return list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {_CLOSURE.format(iri=iri)} }}", inferred=False))
 
 
 _ORDER = {RDF_TYPE: 0, RDFS + "label": 1, str(DSK.statement): 2, str(DSK.description): 3,

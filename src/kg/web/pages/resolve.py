@@ -47,7 +47,7 @@ def link_header(links: list[tuple[str, str, str]]) -> str:
 
 
 def _exists(iri: str) -> bool:
-    return iri in cat().subjects or bool(store().query(f"ASK {{ ?s ?p <{iri}> }}"))
+    return iri in cat().subjects or bool(store().query(f"ASK {{ ?s ?p <{iri}> }}", inferred=False))
 
 
 def not_found(what: str, q: str = ""):
