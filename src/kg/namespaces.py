@@ -5,6 +5,7 @@ BASE = "https://w3id.org/deepseek-kg/"
 DSK = Namespace(BASE + "ontology#")   # classes and properties
 DS = Namespace(BASE + "id/")          # individuals: actors, claims, events, ...
 GRAPH = Namespace(BASE + "graph/")    # named graphs
+TEXT = Namespace(BASE + "text#")      # full-text search in SPARQL: text:search (magic property), text:matches
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
@@ -37,7 +38,7 @@ def curie(iri: str) -> str:
                key=lambda pn: len(pn[1]), default=None)
     return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
 
-__all__ = ["BASE", "DSK", "DS", "GRAPH", "OA", "PROV", "SCHEMA", "SEM", "TIME", "ORG",
+__all__ = ["BASE", "DSK", "DS", "GRAPH", "TEXT", "OA", "PROV", "SCHEMA", "SEM", "TIME", "ORG",
            "VOID", "SD", "PREFIXES", "curie"]
 
 #: prefix -> namespace IRI as plain strings (what pyoxigraph's writers and the exports take)

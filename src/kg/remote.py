@@ -163,7 +163,7 @@ class RemoteStore(ReadOnly):
     """
 
     #: queries run in the web process (no fork: sockets must not be shared); the socket timeout is the limit
-    capabilities = Capabilities(forkable=False, enforces_timeout=True)
+    capabilities = Capabilities(forkable=False, enforces_timeout=True, functions=False)
 
     def __init__(self, url: str, *, record: str = LOAD_RECORD, graphs: Sequence[str] | None = None,
                  timeout: float | None = None, user: str | None = None, password: str | None = None,
@@ -212,8 +212,10 @@ class RemoteStore(ReadOnly):
 
     # -- the Store protocol --------------------------------------------------------------------
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
-              base_iri: str | None = None, inferred: bool = True):
+              base_iri: str | None = None, inferred: bool = True, functions: dict | None = None):
         """Run a SPARQL query on the engine; SyntaxError for a query it or we cannot parse.
+        ``functions`` cannot run on the engine (capabilities.functions is False): the caller refuses
+        a query that calls them.
 
         ``inferred``: the engine holds an inferred graph only if one was loaded into it (``kg load``
         loads none); False leaves it out of the listed graphs."""

@@ -15,16 +15,23 @@ the field's length before the usual saturation; rarer words weigh more (idf).
 >>> [h.iri for h in index.search("labor")], index.search("collaboration")[0].field
 (['ex:b'], 'quote')
 
-The index is built once from the store (:func:`build`), costs memory linear in the words indexed,
-and a query touches only the postings of its own words (no scan of the documents).
+The index is built once from the store (:func:`build`), costs memory linear in the words indexed
+(each word's postings are numpy arrays), and a query touches only the postings of its own words
+(no scan of the documents). SPARQL reaches it through ``text:search`` (kg.web.text_query), and
+:func:`matches` is the per-row test of ``text:matches``.
 """
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from .namespaces import TEXT
 
 #: field name -> weight; the order is the order of preference when a hit is shown
 FIELDS = {"label": 3.0, "statement": 1.5, "quote": 1.0}
@@ -114,19 +121,37 @@ class Hit:
     text: str                     # that field's text (for a snippet with the matches marked)
 
 
+_FIELD_NAMES = list(FIELDS)
+
+
+@lru_cache(maxsize=1 << 17)
+def _fold_cached(word: str) -> str:
+    return fold(word)
+
+
+def _index_keys(text: str) -> list[str]:
+    """:func:`keys` without the offsets (the index's hot loop: C regex, one fold per distinct word)."""
+    return [k for k in map(_fold_cached, _WORD.findall(text)) if k]
+
+
 @dataclass
-class _Doc:
-    iri: str
-    texts: dict[str, list[str]]
-    lengths: dict[str, int]
+class _Postings:
+    """One word's postings, in document order: who has it, its BM25F pseudo-frequency there
+    (before saturation), and the field that gave most of it."""
+    docs: np.ndarray     # int32
+    weight: np.ndarray   # float64
+    best: np.ndarray     # int8: index into FIELDS
 
 
 @dataclass
 class SearchIndex:
-    docs: list[_Doc] = field(default_factory=list)
-    #: word key -> [(doc number, {field: term frequency})]
-    postings: dict[str, list[tuple[int, dict[str, int]]]] = field(default_factory=dict)
+    """Documents (IRIs and their texts) and, per word key, numpy postings; a query scores the
+    postings of its own words only (vectorised), so a common word costs microseconds, not a loop."""
+    iris: list[str] = field(default_factory=list)
+    texts: list[dict[str, list[str]]] = field(default_factory=list)
+    postings: dict[str, _Postings] = field(default_factory=dict)
     avg_length: dict[str, float] = field(default_factory=dict)
+    rank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # each doc's IRI's sort position
 
     @classmethod
     def from_documents(cls, documents) -> "SearchIndex":
@@ -136,79 +161,142 @@ class SearchIndex:
         for iri, texts in documents:
             n = where.get(iri)
             if n is None:
-                n = where[iri] = len(index.docs)
-                index.docs.append(_Doc(iri, {}, {}))
-            doc = index.docs[n]
+                n = where[iri] = len(index.iris)
+                index.iris.append(iri)
+                index.texts.append({})
+            doc = index.texts[n]
             for name, values in texts.items():
                 if name not in FIELDS:
                     raise ValueError(f"unknown field {name!r}; fields are {', '.join(FIELDS)}")
-                kept = doc.texts.setdefault(name, [])
+                kept = doc.setdefault(name, [])
                 kept.extend(v for v in values if v not in kept)
+        # two passes over the texts, so only one document's word counts are held at a time (at 1M
+        # triples, holding them all made the build's peak memory ten times the index's size)
         totals = dict.fromkeys(FIELDS, 0)
         counts = dict.fromkeys(FIELDS, 0)
-        for n, doc in enumerate(index.docs):
-            freq: dict[str, dict[str, int]] = {}
-            for name, values in doc.texts.items():
-                words = [k for v in values for k in keys(v)]
-                doc.lengths[name] = len(words)
-                totals[name] += len(words)
+        lengths = []
+        for doc in index.texts:
+            sizes = {name: sum(len(_index_keys(v)) for v in values) for name, values in doc.items()}
+            for name, size in sizes.items():
+                totals[name] += size
                 counts[name] += 1
-                for k in words:
-                    tf = freq.setdefault(k, {})
-                    tf[name] = tf.get(name, 0) + 1
-            for k, tf in freq.items():
-                index.postings.setdefault(k, []).append((n, tf))
+            lengths.append(sizes)
         index.avg_length = {f: (totals[f] / counts[f] if counts[f] else 1.0) for f in FIELDS}
+        lists: dict[str, tuple[array, array, array]] = {}
+        for n, doc in enumerate(index.texts):
+            freq: dict[str, dict[str, int]] = {}
+            for name, values in doc.items():
+                for v in values:
+                    for k in _index_keys(v):
+                        tf = freq.setdefault(k, {})
+                        tf[name] = tf.get(name, 0) + 1
+            for k, tf in freq.items():
+                w, best = index._weight(lengths[n], tf)
+                d, ws, bs = lists.get(k) or lists.setdefault(k, (array("i"), array("d"), array("b")))
+                d.append(n)
+                ws.append(w)
+                bs.append(_FIELD_NAMES.index(best))
+        index.postings = {k: _Postings(np.array(d, np.int32), np.array(ws, np.float64), np.array(bs, np.int8))
+                          for k, (d, ws, bs) in lists.items()}
+        index.rank = np.empty(len(index.iris), np.int32)
+        index.rank[sorted(range(len(index.iris)), key=index.iris.__getitem__)] = np.arange(len(index.iris), dtype=np.int32)
         return index
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return len(self.iris)
 
     def idf(self, key: str) -> float:
-        n, df = len(self.docs), len(self.postings.get(key, ()))
+        p = self.postings.get(key)
+        n, df = len(self.iris), (0 if p is None else len(p.docs))
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _weight(self, doc: _Doc, tf: dict[str, int]) -> tuple[float, str]:
+    def _weight(self, lengths: dict[str, int], tf: dict[str, int]) -> tuple[float, str]:
         """BM25F's pseudo-frequency of one word in one document, and the field that gave most."""
         total, best, best_part = 0.0, "", -1.0
         for name, f in tf.items():
-            norm = 1 - B + B * doc.lengths.get(name, 0) / (self.avg_length.get(name) or 1.0)
+            norm = 1 - B + B * lengths.get(name, 0) / (self.avg_length.get(name) or 1.0)
             part = FIELDS[name] * f / norm
             total += part
             if part > best_part:
                 best, best_part = name, part
         return total, best
 
-    def search(self, text: str, limit: int = 20) -> list[Hit]:
+    def search(self, text: str, limit: int = 20, *, with_text: bool = True) -> list[Hit]:
         """Documents holding the query's words, best first.
 
         Documents with every word of the query come first; among those (and then among documents
         with fewer of the words) the BM25F score decides, then the IRI, so the order is stable.
+        ``with_text=False`` leaves ``Hit.text`` empty (the SPARQL rewrite needs no snippet).
         """
-        query = list(dict.fromkeys(keys(text)))[:MAX_QUERY_WORDS]
-        if not query or limit <= 0:
+        query = [k for k in dict.fromkeys(keys(text))][:MAX_QUERY_WORDS]
+        found = [(k, self.postings[k]) for k in query if k in self.postings]
+        if not found or limit <= 0:
             return []
-        score: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
-        fields: dict[int, dict[str, float]] = {}
-        for key in query:
-            idf = self.idf(key)
-            for n, tf in self.postings.get(key, ()):
-                w, best = self._weight(self.docs[n], tf)
-                s = idf * w * (K1 + 1) / (w + K1)
-                score[n] = score.get(n, 0.0) + s
-                matched.setdefault(n, []).append(key)
-                by_field = fields.setdefault(n, {})
-                by_field[best] = by_field.get(best, 0.0) + s
-        top = heapq.nsmallest(limit, score, key=lambda n: (-len(matched[n]), -score[n], self.docs[n].iri))
+        score = np.zeros(len(self.iris), np.float64)
+        count = np.zeros(len(self.iris), np.int16)
+        parts = []
+        for key, p in found:
+            s = self.idf(key) * p.weight * (K1 + 1) / (p.weight + K1)
+            score[p.docs] += s          # a word's postings name each document once
+            count[p.docs] += 1
+            parts.append((key, p, s))
+        hit = np.flatnonzero(count)
+        order = np.lexsort((self.rank[hit], -score[hit], -count[hit]))
+        hit = hit[order[:limit]]          # the best `limit` by (words matched, score, IRI)
+        by_field = np.zeros((len(hit), len(FIELDS)), np.float64)
+        has = []
+        for key, p, s in parts:           # which of the hits hold each word, and in which field most
+            at = np.minimum(np.searchsorted(p.docs, hit), len(p.docs) - 1)
+            here = p.docs[at] == hit
+            rows = np.flatnonzero(here)
+            np.add.at(by_field, (rows, p.best[at[rows]]), s[at[rows]])
+            has.append(here)
+        # ties between fields go to the earlier field of FIELDS (argmax keeps the first maximum)
+        best = by_field.argmax(axis=1)
         hits = []
-        for n in top:
-            doc = self.docs[n]
-            best = max(fields[n], key=lambda f: (fields[n][f], -list(FIELDS).index(f)))
-            want = set(matched[n])
-            text_ = next((v for v in doc.texts.get(best, []) if want & set(keys(v))), "")
-            hits.append(Hit(doc.iri, round(score[n], 6), best, tuple(matched[n]), text_))
+        for j, n in enumerate(hit.tolist()):
+            matched = tuple(key for (key, _, _), here in zip(parts, has) if here[j])
+            name = _FIELD_NAMES[best[j]]
+            text_ = ""
+            if with_text:
+                want = set(matched)
+                text_ = next((v for v in self.texts[n].get(name, []) if want & set(_index_keys(v))), "")
+            hits.append(Hit(self.iris[n], round(float(score[n]), 6), name, matched, text_))
         return hits
+
+
+@lru_cache(maxsize=256)
+def _query_keys(query: str) -> frozenset:
+    return frozenset(list(dict.fromkeys(keys(query)))[:MAX_QUERY_WORDS])
+
+
+def matches(text: str, query: str) -> bool:
+    """Whether ``text`` holds every word of ``query``, compared as the index compares them.
+
+    >>> matches("DeepSeek’s chips", "deepseek CHIP"), matches("collaboration", "labor")
+    (True, False)
+    """
+    want = _query_keys(query)
+    return bool(want) and want <= _text_keys(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _text_keys(text: str) -> frozenset:
+    """A literal's word keys, remembered: a FILTER meets the same literals query after query."""
+    return frozenset(_index_keys(text))
+
+
+def _matches_function(text, query):
+    """``text:matches(?literal, "words")`` for the engine: a boolean, or unbound (None) when either
+    argument is not a literal (a FILTER then drops the row, as for any type error)."""
+    if type(text).__name__ != "Literal" or type(query).__name__ != "Literal":
+        return None
+    from pyoxigraph import Literal
+    return Literal(matches(text.value, query.value))
+
+
+#: the extension functions the embedded stores run (``Store.query(functions=...)``), by IRI
+SPARQL_FUNCTIONS = {str(TEXT) + "matches": _matches_function}
 
 
 def documents(store) -> list[tuple[str, dict[str, list[str]]]]:
@@ -227,5 +315,5 @@ def build(store) -> SearchIndex:
     return SearchIndex.from_documents(documents(store))
 
 
-__all__ = ["build", "documents", "SearchIndex", "Hit", "Token", "tokens", "keys", "fold", "highlight",
+__all__ = ["build", "documents", "matches", "SPARQL_FUNCTIONS", "SearchIndex", "Hit", "Token", "tokens", "keys", "fold", "highlight",
            "snippet", "FIELDS"]

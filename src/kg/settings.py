@@ -111,6 +111,8 @@ _ROWS = [
             "--max-rows", shown="10,000"),
     Setting("MAX_QUERY_LENGTH", 100_000, "int", "characters of query text; longer gets 413", shown="100,000"),
     Setting("MAX_CONTENT_LENGTH", 1 << 20, "int", "bytes of request body; larger gets 413", shown="1 MiB"),
+    Setting("TEXT_MAX_HITS", 1000, "int", "hits one text:search pattern keeps at most (the best; more found is "
+            "said in KG-Text-Truncated)", shown="1,000"),
     Setting("RESULT_CACHE_MB", 32, "int", "MB of finished answers kept per worker; 0 turns the cache off",
             "--result-cache-mb"),
     Setting("SERVICE_ALLOWLIST", [], "list", "IRI prefixes SERVICE may call (the flag repeats); empty: SERVICE refused",

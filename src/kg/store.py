@@ -90,6 +90,7 @@ class Capabilities:
     forkable: bool = True           # its queries may run in forked, killable processes (embedded engines)
     enforces_timeout: bool = False  # stops a query itself at ``Store.timeout`` seconds (a remote engine's socket)
     protected_graphs: frozenset = frozenset()  # graphs no write may touch (shapes, the change log)
+    functions: bool = True          # runs the project's own SPARQL functions (text:matches), given to query()
 
 
 READ_ONLY = Capabilities()
@@ -101,7 +102,8 @@ class Store(Protocol):
     Reading: ``query`` (pyoxigraph result objects: QuerySolutions, QueryBoolean, or an iterable
     of triples for CONSTRUCT/DESCRIBE; SyntaxError for a bad query, StoreError / StoreTimeout when
     the engine fails or gives up; ``inferred=False``: the store's own dataset without the inferred
-    graph, where it has one), ``triple_count``, ``named_graphs``, ``dump`` (the data as loaded
+    graph, where it has one; ``functions``: extension functions by IRI, for the stores whose
+    capabilities say ``functions``), ``triple_count``, ``named_graphs``, ``dump`` (the data as loaded
     or written: never the inferred graph).
     Versions: ``loaded_at`` (epoch seconds, the Last-Modified of every answer), ``version()``
     (changes whenever the content may have: every cache is keyed by it) and ``sync()`` (catch up
@@ -115,7 +117,7 @@ class Store(Protocol):
     timeout: float | None  # seconds; used by stores whose capabilities say enforces_timeout
 
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
-              base_iri: str | None = None, inferred: bool = True): ...
+              base_iri: str | None = None, inferred: bool = True, functions: dict | None = None): ...
     def triple_count(self, graph: str | None = None) -> int: ...
     def named_graphs(self) -> list[str]: ...
     def dump(self, format: ox.RdfFormat) -> bytes: ...
@@ -184,7 +186,7 @@ class OxigraphStore(ReadOnly):
         return self
 
     def query(self, query: str, dataset: Dataset | None = None, *, union_default: bool = True,
-              base_iri: str | None = None, inferred: bool = True):
+              base_iri: str | None = None, inferred: bool = True, functions: dict | None = None):
         """Run a SPARQL query; raises SyntaxError with pyoxigraph's "error at L:C: ..." message.
 
         ``union_default`` applies only when neither ``dataset`` nor the query picks the graphs
@@ -192,6 +194,8 @@ class OxigraphStore(ReadOnly):
         ``inferred=False`` takes the inferred graph out of that union and out of ``GRAPH ?g``.
         """
         kw: dict = {"base_iri": base_iri}
+        if functions:
+            kw["custom_functions"] = {ox.NamedNode(iri): fn for iri, fn in functions.items()}
         if dataset and (dataset.default_graphs is not None or dataset.named_graphs is not None):
             kw["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs or []]
             if dataset.default_graphs is None:

@@ -7,6 +7,7 @@ import pyoxigraph as ox
 
 from ..formats import by_kind
 from ..namespaces import PREFIXES
+from ..search import SPARQL_FUNCTIONS as FUNCTIONS
 from ..store import Dataset, Store, StoreError, StoreTimeout
 from .executor import QueryTimeout
 from .results import WRITERS, boolean_result
@@ -25,7 +26,8 @@ def execute(store: Store, job: dict):
     dataset = Dataset(*ds) if ds else None
     try:
         res = store.query(job["query"], dataset, union_default=job.get("union", True),
-                          base_iri=job.get("base"), inferred=job.get("inferred", True))
+                          base_iri=job.get("base"), inferred=job.get("inferred", True),
+                          functions=FUNCTIONS if store.capabilities.functions else None)
         cap = job.get("max_rows") or 0
         if isinstance(res, ox.QueryBoolean):
             return "ok", boolean_result(bool(res), job["results"]), {"form": "ASK"}

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..store import StoreError
 
-_EXPOSE = "ETag, Last-Modified, KG-Truncated, Content-Length"
+_EXPOSE = "ETag, Last-Modified, KG-Truncated, KG-Text-Truncated, Content-Length"
 
 
 def error_response(status: int, message: str) -> Response:

@@ -53,10 +53,16 @@ class Scan:
 
 def tokens(text: str):
     """(kind, text) pairs, whitespace and comments dropped."""
+    for kind, val, _ in lex(text):
+        yield kind, val
+
+
+def lex(text: str):
+    """(kind, text, offset) triples: :func:`tokens` with where each starts (for rewrites that splice)."""
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind not in ("ws", "comment"):
-            yield kind, m.group()
+            yield kind, m.group(), m.start()
 
 
 def scan(text: str) -> Scan:
@@ -135,4 +141,4 @@ def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -
     return "".join(out)
 
 
-__all__ = ["Scan", "scan", "tokens", "add_using"]
+__all__ = ["Scan", "scan", "tokens", "lex", "add_using"]

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
-from . import conneg, limits
+from . import conneg, limits, text_query
 from .executor import PoolBusy, QueryTimeout
 from .http import allowed_origin, error_response
 from .protocol import one as _one, params as _params, scan
@@ -75,6 +75,11 @@ def sparql():
     if info.update_ops and info.form is None:
         raise BadRequest(f"this is an update ({info.update_ops[0]}), sent as a query; "
                          "updates are disabled on this endpoint")
+    text_search, text_matches = text_query.uses(info.iris)
+    if text_matches and not state.store.capabilities.functions:
+        raise BadRequest("text:matches runs on the embedded stores only, and this endpoint fronts another "
+                         "SPARQL engine; use the text:search pattern instead (answered from the index before "
+                         'the engine sees the query): ?s text:search "words" .')
     defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
     dataset = (defaults, named) if (defaults or named) else None
     inferred = _infer(_one(params.get("infer", []), "infer"))
@@ -92,6 +97,13 @@ def sparql():
     cached = state.cache.get(("answer", etag))
     if cached is not None:
         return _answer(cached[0], cached[1], fmt, etag, state)
+    note = None
+    if text_search:  # the text:search patterns become VALUES blocks of the index's hits (text_query.py)
+        try:
+            rewritten = text_query.rewrite(query, state.search_index(), max_hits=current_app.config["TEXT_MAX_HITS"])
+        except text_query.TextQueryError as exc:
+            raise BadRequest(str(exc)) from None
+        job, note = {**job, "query": rewritten.query}, rewritten.note()
     try:
         answer = state.run(job, request.environ.get("gunicorn.socket"),
                            allowed_origin(current_app, request.headers.get("Origin")))
@@ -107,6 +119,8 @@ def sparql():
     if answer[0] == "error":
         return error_response(answer[1], f"{answer[1]} {'Bad Request' if answer[1] == 400 else 'Error'}: {answer[2]}")
     _, body, extra = answer
+    if note:
+        extra = {**extra, "text_truncated": note}
     if extra.get("form") in ("CONSTRUCT",) and fmt.kind != "graph" or extra.get("form") in ("SELECT", "ASK") and fmt.kind != "results":
         return error_response(400, "400 Bad Request: could not tell the query form before running it")
     state.cache.put(("answer", etag), body, extra)
@@ -130,6 +144,8 @@ def _answer(body: bytes, extra: dict, fmt: conneg.Format, etag: str, state) -> R
     resp = Response(body, content_type=conneg.content_type(fmt))
     if "truncated" in extra:
         resp.headers["KG-Truncated"] = f"rows cut at {extra['truncated']} (MAX_ROWS); add LIMIT/OFFSET to page"
+    if "text_truncated" in extra:
+        resp.headers["KG-Text-Truncated"] = extra["text_truncated"]
     return _cacheable(resp, etag, state)
 
 

@@ -120,6 +120,11 @@ class EndpointState:
                     memo[name] = build(self)
         return memo[name]
 
+    def search_index(self):
+        """The full-text index (kg.search) of the current data: /search and text:search share it."""
+        from .. import search
+        return self.memo("search", lambda state: search.build(state.store))
+
     # -- running queries -----------------------------------------------------------------------
     def run(self, job: dict, sock=None, cors_origin: str | None = None):
         """Run a query job under the time limit (see executor.py for the two ways)."""

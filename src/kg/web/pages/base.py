@@ -75,8 +75,7 @@ def cat_carried_by(iri: str) -> list[str]:
 
 def search_index():
     """The full-text index (kg.search) of the current data, rebuilt when the data version changes."""
-    from ... import search
-    return current_state().memo("search", lambda state: search.build(state.store))
+    return current_state().search_index()
 
 
 bp.add_app_template_global(href, "href")
