@@ -122,8 +122,19 @@ _ROWS = [
     Setting("CORS_MAX_AGE", 86400, "int", "seconds a browser may keep a CORS preflight answer"),
     Setting("GZIP_MIN_SIZE", 1024, "int", "bytes; smaller answers are not compressed", shown="1,024"),
     Setting("GZIP_LEVEL", 5, "int", "gzip compression level (1-9)"),
+    Setting("SHACL_TIMEOUT", 30.0, "float", "seconds one /shacl validation may take (then 503); 0 turns the service off",
+            shown="30 s"),
+    Setting("SHACL_MAX_TRIPLES", 20_000, "int", "triples one /shacl request may hold (more: 413)", shown="20,000"),
+    Setting("SHACL_MAX_DEPTH", 64, "int", "how deeply the brackets of /shacl data may nest (deeper: 413)"),
+    Setting("SHACL_MEMORY_MB", 512, "int", "MB one /shacl validation may allocate beyond the worker's (then 503)"),
     Setting("DUMPS_DIR", None, "str", "the private directory of the /dumps/ cache (mode 0700)", "--dumps-dir",
             shown="STATE_DIR/dumps, else ~/.cache/deepseek-kg/dumps", metavar="DIR"),
+    Setting("METRICS_BIND", None, "str", "host:port of a listener that serves /metrics only (no token); keep it off "
+            "public interfaces", "--metrics-bind", shown="none: /metrics is not served there", metavar="HOST:PORT"),
+    Setting("METRICS_TOKEN_FILE", None, "str", "a file holding the bearer token /metrics needs on the public address "
+            "(unset: /metrics is 404 there)", "--metrics-token-file", shown="none", metavar="FILE"),
+    Setting("METRICS_DIR", None, "str", "where gunicorn's processes keep their metric values (private, emptied at "
+            "start)", "--metrics-dir", shown="a fresh temporary directory", metavar="DIR"),
     # -- curation (writes) ------------------------------------------------------------------------
     Setting("ALLOW_UPDATE", False, "bool", "accept SPARQL Update and Graph Store writes from curators with a write "
             "token", "--allow-update", group="curation"),

@@ -46,6 +46,8 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     app.register_blueprint(graph_store_bp)
     from .dumps import bp as dumps_bp  # /dumps/ and /context.jsonld
     app.register_blueprint(dumps_bp)
+    from .shacl import bp as shacl_bp  # /shacl: validate posted data against the shapes, nothing stored
+    app.register_blueprint(shacl_bp)
     from .pages import bp as pages_bp  # linked-data pages, the home page, the query UI
     app.register_blueprint(pages_bp)
     if writes or app.config["READ_TOKEN_REQUIRED"]:
@@ -55,6 +57,9 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
         app.wsgi_app = ResponseCache(app.wsgi_app, state)
     if writes:
         app.wsgi_app = write_path.SyncMiddleware(app.wsgi_app, state)
+    from .metrics import MetricsMiddleware  # outermost: counts what every layer below answers
+    app.wsgi_app = MetricsMiddleware(app.wsgi_app, state.metrics, app.url_map, bind=app.config["METRICS_BIND"],
+                                     token_file=app.config["METRICS_TOKEN_FILE"])
     return app
 
 

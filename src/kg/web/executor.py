@@ -63,8 +63,10 @@ class QueryPool:
     executors lazily in each process, so the master holds none.
     """
 
-    def __init__(self, work: Callable[[dict], Answer], size: int = 2, timeout: float = 5.0):
+    def __init__(self, work: Callable[[dict], Answer], size: int = 2, timeout: float = 5.0,
+                 on_replace: Callable[[], None] | None = None):
         self.work, self.size, self.timeout = work, max(1, int(size)), float(timeout)
+        self.on_replace = on_replace  # called when an executor is killed or died and is replaced (metrics)
         self._pid = None
         self._lock = threading.Condition()
         self._idle: list[_Executor] = []
@@ -149,6 +151,8 @@ class QueryPool:
         return answer
 
     def _replace(self, dead: _Executor) -> _Executor:
+        if self.on_replace is not None:
+            self.on_replace()
         with self._lock:
             if dead in self._all:
                 self._all.remove(dead)
@@ -170,8 +174,9 @@ class WorkerWatchdog:
     fast path, which is why sync workers use this instead of QueryPool (measured in bench/).
     """
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, on_overrun: Callable[[], None] | None = None):
         self.timeout = float(timeout)
+        self.on_overrun = on_overrun  # called before the worker ends (metrics: it outlives the process)
         self._pid = None
         self._cond = threading.Condition()
         self._deadline = None
@@ -214,6 +219,11 @@ class WorkerWatchdog:
                 except OSError:
                     pass
                 os.write(2, f"[kg] query ran past {self.timeout:g} s: answered 503, restarting worker {os.getpid()}\n".encode())
+                if self.on_overrun is not None:
+                    try:
+                        self.on_overrun()
+                    except Exception:  # the worker ends either way
+                        pass
                 os._exit(0)  # not 3 or 4: gunicorn halts on those; 0 = just fork a new worker
 
 

@@ -24,6 +24,7 @@ class ResponseCache:
         cache = self.state.cache
         key = ("response", self.state.version) + tuple(environ.get(k) for k in _KEY) + ("gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),)
         hit = cache.get(key)
+        self.state.metrics.lookups["response", hit is not None].inc()
         if hit is not None:
             body, (status, headers) = hit
             start_response(status, list(headers))

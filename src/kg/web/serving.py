@@ -9,13 +9,17 @@ processes (see executor.py).
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import os
+import shutil
 import socket
 
 from gunicorn.app.base import BaseApplication
 
 from .. import settings
+from .metrics import child_exit, multiprocess_dir
+from .state import EXTENSION
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,6 +86,7 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
         store = str(values["STORE"] or "memory")
         threads = 4 if values["ALLOW_UPDATE"] else 8 if store.startswith(("http://", "https://")) else 1
     bind = _bind(values)
+    _multiprocess_metrics(values["METRICS_DIR"], prog)  # before anything imports prometheus_client
     config = {k: v for k, v in values.items() if k in settings.app_defaults()}
     config.update({
         "QUERY_PROCESSES": max(1, threads),
@@ -94,19 +99,38 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
     except (ValueError, LoadError) as exc:  # configuration or data the operator has to fix: say what, no traceback
         raise SystemExit(f"{prog}: {exc}") from None
     check_address(bind, prog)  # after the data: what is wrong with it is said first
+    if values["METRICS_BIND"]:
+        check_address(values["METRICS_BIND"], prog)
     if values["DUMP_WARMUP"]:
         _warm_dumps(app)
     options = {
-        "bind": bind, "workers": values["WORKERS"] or os.cpu_count() or 2, "threads": threads,
+        "bind": [bind] + ([values["METRICS_BIND"]] if values["METRICS_BIND"] else []),
+        "workers": values["WORKERS"] or os.cpu_count() or 2, "threads": threads,
+        "child_exit": child_exit(app.extensions[EXTENSION].metrics),  # dead workers' gauges; restarts counted
         "worker_class": "gthread" if threads > 1 else "sync",
         "preload_app": True, "loglevel": values["LOG_LEVEL"],
         # gunicorn's own watchdog, well past ours (a write may wait for the lock, then be checked)
-        "timeout": max(30, int(values["QUERY_TIMEOUT"] * 4) + 5) + (240 if values["ALLOW_UPDATE"] else 0),
+        "timeout": max(30, int(values["QUERY_TIMEOUT"] * 4) + 5, int(values["SHACL_TIMEOUT"]) + 10)
+        + (240 if values["ALLOW_UPDATE"] else 0),
         "graceful_timeout": 10, "control_socket_disable": True, "keepalive": 5, "limit_request_line": 8190,
         "accesslog": "-" if values["ACCESS_LOG"] else None, "proc_name": "kg-sparql",
     }
     _Gunicorn(app, options).run()
     return 0
+
+
+def _multiprocess_metrics(configured: str | None, prog: str) -> None:
+    """prometheus_client's multiprocess mode: every gunicorn process writes its values into one
+    private directory, emptied now (a fresh temporary one unless METRICS_DIR names one, removed when
+    the master exits). The library picks the mode when first imported, so this runs before."""
+    try:
+        directory = multiprocess_dir(configured)
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    if not configured:
+        master = os.getpid()
+        atexit.register(lambda: os.getpid() == master and shutil.rmtree(directory, ignore_errors=True))
 
 
 def _warm_dumps(app) -> None:

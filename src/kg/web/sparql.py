@@ -3,6 +3,7 @@ Description, a plain query page for browsers, dumps and /healthz."""
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, make_response, render_template_string, request
@@ -95,6 +96,7 @@ def sparql():
     if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
         return _conditional_304(etag, state)
     cached = state.cache.get(("answer", etag))
+    state.metrics.lookups["answer", cached is not None].inc()
     if cached is not None:
         return _answer(cached[0], cached[1], fmt, etag, state)
     note = None
@@ -104,10 +106,14 @@ def sparql():
         except text_query.TextQueryError as exc:
             raise BadRequest(str(exc)) from None
         job, note = {**job, "query": rewritten.query}, rewritten.note()
+        if note:
+            state.metrics.text_capped.inc(len(rewritten.truncated))
+    started = time.perf_counter()
     try:
         answer = state.run(job, request.environ.get("gunicorn.socket"),
                            allowed_origin(current_app, request.headers.get("Origin")))
     except QueryTimeout as exc:
+        state.metrics.timeouts.inc()
         r = error_response(503, f"503 Query Timeout: {exc}. Narrow the query (LIMIT, more specific "
                                 "patterns) or ask the operator to raise QUERY_TIMEOUT.")
         r.headers["Retry-After"] = "1"
@@ -119,6 +125,9 @@ def sparql():
     if answer[0] == "error":
         return error_response(answer[1], f"{answer[1]} {'Bad Request' if answer[1] == 400 else 'Error'}: {answer[2]}")
     _, body, extra = answer
+    state.metrics.query_seconds.labels(extra.get("form", info.form or "")).observe(time.perf_counter() - started)
+    if "truncated" in extra:
+        state.metrics.rows_capped.inc()
     if note:
         extra = {**extra, "text_truncated": note}
     if extra.get("form") in ("CONSTRUCT",) and fmt.kind != "graph" or extra.get("form") in ("SELECT", "ASK") and fmt.kind != "results":

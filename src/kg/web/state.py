@@ -21,6 +21,7 @@ from werkzeug.http import http_date
 from ..store import Store
 from .execute import execute
 from .executor import QueryPool, WorkerWatchdog
+from .metrics import Metrics
 
 __all__ = ["EndpointState", "AnswerCache", "current_state", "EXTENSION"]
 
@@ -78,6 +79,7 @@ class EndpointState:
         self.timeout = float(config["QUERY_TIMEOUT"])
         self.max_rows = int(config["MAX_ROWS"])
         self.cache = AnswerCache(int(config["RESULT_CACHE_MB"]) << 20)
+        self.metrics = Metrics()
         self._memo: dict[str, object] = {}
         self._memo_lock = threading.RLock()
         self.refresh()
@@ -86,10 +88,11 @@ class EndpointState:
         if caps.enforces_timeout:  # e.g. a remote engine: in-process, its socket timeout is the limit
             store.timeout = self.timeout or None
         elif self.timeout > 0 and caps.forkable:
-            self.pool = QueryPool(lambda job: execute(_synced(store), job), config["QUERY_PROCESSES"], self.timeout)
+            self.pool = QueryPool(lambda job: execute(_synced(store), job), config["QUERY_PROCESSES"], self.timeout,
+                                  on_replace=self.metrics.query_process_restarts.inc)
             atexit.register(self.pool.close)
             if config["QUERY_ISOLATION"] == "worker":
-                self.watchdog = WorkerWatchdog(self.timeout)
+                self.watchdog = WorkerWatchdog(self.timeout, on_overrun=self.metrics.timeouts.inc)
 
     # -- the data version and what depends on it ---------------------------------------------
     def refresh(self) -> None:
@@ -98,6 +101,8 @@ class EndpointState:
         self.loaded_at = store.loaded_at
         self.last_modified = http_date(int(store.loaded_at))
         self.quads = store.triple_count()
+        if hasattr(self, "metrics"):
+            self.metrics.quads.set(self.quads)
         self.version = hashlib.blake2b(store.version().encode(), digest_size=8).hexdigest()
         with self._memo_lock:
             self._memo = {}

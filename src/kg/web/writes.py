@@ -20,6 +20,7 @@ not be had in time (Retry-After) or the journal could not be written.
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
@@ -61,7 +62,15 @@ def principal(role: str = "write") -> Principal:
 def commit(changes: ChangeSet, who: Principal) -> Change:
     """Hand one write to the store (one transaction: see kg.curated), then drop this process's caches."""
     state = current_state()
-    change = state.store.write(changes, agent=who.name, lock_timeout=float(current_app.config["WRITE_LOCK_TIMEOUT"]))
+    started = time.perf_counter()
+    try:
+        change = state.store.write(changes, agent=who.name, lock_timeout=float(current_app.config["WRITE_LOCK_TIMEOUT"]))
+    except Refusal as exc:
+        state.metrics.writes.labels("refused", str(exc.status)).inc()
+        state.metrics.write_seconds.labels("refused").observe(time.perf_counter() - started)
+        raise
+    state.metrics.writes.labels("ok", "200").inc()
+    state.metrics.write_seconds.labels("ok").observe(time.perf_counter() - started)
     state.refresh()
     return change
 
