@@ -174,7 +174,7 @@ def test_fuzzed_bodies_never_crash_and_store_nothing(client, app, body):
     assert app.extensions["kg"].store.version() == before
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.recursive(st.one_of(st.text(max_size=5), st.integers(), st.booleans(), st.none()),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
                         st.sampled_from(["@id", "@type", "@value", "@context", "http://ex/p", "@list", "@graph"]),

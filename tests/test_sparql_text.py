@@ -47,7 +47,7 @@ def select(client, query: str, status: int = 200, **params):
 
 
 # -- text:search against a brute-force ranking -----------------------------------------------------
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join), st.integers(1, 40))
 def test_search_rows_are_the_brute_force_ranking(client, documents, words, limit):
     rows, _ = select(client, f'SELECT ?s ?score ?field {{ (?s ?score ?field) text:search ("{words}" {limit}) }}')
