@@ -29,8 +29,6 @@ from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
-
 from .namespaces import TEXT
 
 #: field name -> weight; the order is the order of preference when a hit is shown
@@ -138,9 +136,9 @@ def _index_keys(text: str) -> list[str]:
 class _Postings:
     """One word's postings, in document order: who has it, its BM25F pseudo-frequency there
     (before saturation), and the field that gave most of it."""
-    docs: np.ndarray     # int32
-    weight: np.ndarray   # float64
-    best: np.ndarray     # int8: index into FIELDS
+    docs: "np.ndarray"     # int32
+    weight: "np.ndarray"   # float64
+    best: "np.ndarray"     # int8: index into FIELDS
 
 
 @dataclass
@@ -151,11 +149,12 @@ class SearchIndex:
     texts: list[dict[str, list[str]]] = field(default_factory=list)
     postings: dict[str, _Postings] = field(default_factory=dict)
     avg_length: dict[str, float] = field(default_factory=dict)
-    rank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # each doc's IRI's sort position
+    rank: "np.ndarray" = None  # each doc's IRI's sort position (numpy: imported when an index is built)
 
     @classmethod
     def from_documents(cls, documents) -> "SearchIndex":
         """``documents``: (iri, {field: [text, ...]}) pairs; an iri given twice is merged."""
+        import numpy as np  # here, not at import: the server starts without it until a text query needs it
         index = cls()
         where: dict[str, int] = {}
         for iri, texts in documents:
@@ -228,6 +227,7 @@ class SearchIndex:
         with fewer of the words) the BM25F score decides, then the IRI, so the order is stable.
         ``with_text=False`` leaves ``Hit.text`` empty (the SPARQL rewrite needs no snippet).
         """
+        import numpy as np
         query = [k for k in dict.fromkeys(keys(text))][:MAX_QUERY_WORDS]
         found = [(k, self.postings[k]) for k in query if k in self.postings]
         if not found or limit <= 0:

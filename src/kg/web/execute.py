@@ -27,7 +27,7 @@ def execute(store: Store, job: dict):
     try:
         res = store.query(job["query"], dataset, union_default=job.get("union", True),
                           base_iri=job.get("base"), inferred=job.get("inferred", True),
-                          functions=FUNCTIONS if store.capabilities.functions else None)
+                          functions=FUNCTIONS if job.get("functions") and store.capabilities.functions else None)
         cap = job.get("max_rows") or 0
         if isinstance(res, ox.QueryBoolean):
             return "ok", boolean_result(bool(res), job["results"]), {"form": "ASK"}

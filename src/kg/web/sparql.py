@@ -90,7 +90,7 @@ def sparql():
            "base": f"{request.scheme}://{request.host}{request.path}",  # relative IRIs: the endpoint's URL
            "results": fmt.name if kinds == ("results",) else "json",
            "graph": fmt.name if kinds == ("graph",) else "turtle",
-           "max_rows": state.max_rows, "inferred": inferred}
+           "max_rows": state.max_rows, "inferred": inferred, "functions": text_matches}
     etag = hashlib.blake2b(repr((state.version, sorted(job.items(), key=str))).encode(),
                            digest_size=12).hexdigest()
     if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
