@@ -95,6 +95,7 @@ def test_merge_checks_it_as_part_of_the_graph(client, copied_claim):
     merged = post(client, copied_claim, headers={"Content-Type": "application/n-triples", "Accept": "application/json"},
                   merge="true")
     assert alone.get_json()["conforms"] is False  # its claimant and its essay are not in it
+    assert merged.status_code == 200, merged.get_data(as_text=True)
     assert merged.get_json() == {"conforms": True, "triples": alone.get_json()["triples"], "merged": True, "violations": []}
 
 
