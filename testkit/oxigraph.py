@@ -24,16 +24,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from .launch import free_port, stop_on_signals
+from .launch import Engine, free_port, stop_on_signals
 
 __all__ = ["Oxigraph", "OxigraphError", "available", "command"]
 
@@ -53,7 +49,7 @@ def available() -> bool:
     return command() is not None
 
 
-class Oxigraph:
+class Oxigraph(Engine):
     """One Oxigraph server on a loopback port with its database under ``workdir`` (see module docstring).
 
     ``union_default_graph``: answer queries that name no dataset from the union of all graphs
@@ -61,7 +57,8 @@ class Oxigraph:
     ``timeout``: the server's own limit per query, in seconds.
     """
 
-    name = "oxigraph"
+    name = program = "oxigraph"
+    error = OxigraphError
     user = password = None  # no login: the same fields as testkit.virtuoso.Virtuoso
 
     def __init__(self, workdir: str | os.PathLike, port: int | None = None, *, union_default_graph: bool = False,
@@ -100,49 +97,14 @@ class Oxigraph:
         args += ["--union-default-graph"] if self.union_default_graph else []
         args += ["--timeout-s", str(self.timeout)] if self.timeout else []
         t0 = time.monotonic()
-        self._out = open(self.workdir / "oxigraph.out", "wb")
-        self.proc = subprocess.Popen(args, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._spawn(args)
         try:
-            self._wait(t0 + self.start_timeout)
+            self._wait_until_answers(t0 + self.start_timeout)
         except BaseException:
             self.stop()
             raise
         self.start_seconds = time.monotonic() - t0
         return self
-
-    def _wait(self, deadline: float) -> None:
-        url = self.sparql_url + "?query=" + urllib.parse.quote("ASK {}")
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    r.read()
-                    return
-            except (OSError, urllib.error.HTTPError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    out = (self.workdir / "oxigraph.out").read_text(errors="replace")[-1500:]
-                    raise OxigraphError(f"oxigraph did not answer on {self.base} (exit code {self.proc.poll()}): "
-                                        f"{out}") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        """Stop our server only: SIGTERM to its process, SIGKILL if it hangs."""
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if getattr(self, "_out", None):
-            self._out.close()
-            self._out = None
-
-    def __enter__(self) -> "Oxigraph":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

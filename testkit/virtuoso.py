@@ -30,15 +30,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-from .launch import free_port, stop_on_signals
+from .launch import Engine, free_port, stop_on_signals
 
 __all__ = ["Virtuoso", "VirtuosoError", "available", "new_password", "SERVER", "ISQL"]
 
@@ -106,7 +102,7 @@ MaxQueryCostEstimationTime = 0
 """
 
 
-class Virtuoso:
+class Virtuoso(Engine):
     """One Virtuoso server on loopback ports with its database under ``workdir`` (see module docstring).
 
     ``buffers``: Virtuoso's page cache in 8 KiB pages (10,000 = 80 MB; ~170,000 per GB for big loads).
@@ -114,6 +110,8 @@ class Virtuoso:
     """
 
     name = "virtuoso"
+    program = SERVER
+    error = VirtuosoError
 
     def __init__(self, workdir: str | os.PathLike, http_port: int | None = None, isql_port: int | None = None,
                  *, buffers: int = 10_000, start_timeout: float = 60.0, max_query_seconds: int = 120):
@@ -164,11 +162,9 @@ class Virtuoso:
                                         http_port=self.http_port, buffers=self.buffers,
                                         dirty=self.buffers * 3 // 4, max_query_seconds=self.max_query_seconds))
         t0 = time.monotonic()
-        self._out = open(self.workdir / "virtuoso.out", "wb")
-        self.proc = subprocess.Popen([SERVER, "+configfile", str(self.ini), "+foreground"], cwd=db,
-                                     stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._spawn([SERVER, "+configfile", str(self.ini), "+foreground"], cwd=db)
         try:
-            self._wait_for_http(t0 + self.start_timeout)
+            self._wait_until_answers(t0 + self.start_timeout)
             self.isql(f"USER_SET_PASSWORD('dba', '{self.password}');", password="dba")
         except BaseException:
             self.stop()
@@ -176,39 +172,8 @@ class Virtuoso:
         self.start_seconds = time.monotonic() - t0
         return self
 
-    def _wait_for_http(self, deadline: float) -> None:
-        url = self.sparql_url + "?query=" + urllib.parse.quote("ASK {}")
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    r.read()
-                    return
-            except (OSError, urllib.error.HTTPError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    tail = self.log.read_text(errors="replace")[-1500:] if self.log.exists() else ""
-                    raise VirtuosoError(f"virtuoso-t did not answer on {self.base} "
-                                        f"(exit code {self.proc.poll()}): {tail}") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        """Stop our server only: SIGTERM to its process (it checkpoints and exits), SIGKILL if it hangs."""
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if getattr(self, "_out", None):
-            self._out.close()
-            self._out = None
-
-    def __enter__(self) -> "Virtuoso":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def _tail(self) -> str:
+        return self.log.read_text(errors="replace")[-1500:] if self.log.exists() else ""
 
     # -- administration ---------------------------------------------------------------------
     def isql(self, sql: str, *, password: str | None = None, timeout: float = 600.0) -> str:
