@@ -2,6 +2,7 @@
 servers (``live_server`` on the same graph, ``start_server`` for any data) for HTTP tests."""
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -192,32 +193,39 @@ def load(v, sources, record: str | None = None, *, gsp: bool = True) -> None:
     assert kg(args) == 0
 
 
+#: how the tests start each external engine: its launcher (module, class), arguments, how to install it
+LAUNCHERS = {
+    "virtuoso": ("testkit.virtuoso", "Virtuoso", {"max_query_seconds": 5},
+                 "virtuoso-t is not installed (apt-get install virtuoso-opensource-7)"),
+    "oxigraph": ("testkit.oxigraph", "Oxigraph", {"timeout": 5},
+                 "the Oxigraph server is not installed (pip install oxigraph)"),
+}
+
+
+def _engine(name: str, tmp_path_factory, fixture_sources):
+    """A throwaway engine holding the fixture graph under PROTOCOL_RECORD, stopped at the end."""
+    module, cls, kwargs, install = LAUNCHERS[name]
+    launcher = importlib.import_module(module)
+    if not launcher.available():
+        pytest.skip(f"{install}: external-engine tests skipped")
+    engine = getattr(launcher, cls)(tmp_path_factory.mktemp(name), **kwargs).start()
+    try:
+        load(engine, fixture_sources, PROTOCOL_RECORD, gsp=True)
+        yield engine
+    finally:
+        engine.stop()
+
+
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory, fixture_sources):
     """A throwaway Virtuoso (testkit.virtuoso) holding the fixture graph under PROTOCOL_RECORD."""
-    from testkit.virtuoso import Virtuoso, available
-    if not available():
-        pytest.skip("virtuoso-t is not installed (apt-get install virtuoso-opensource-7): external-engine tests skipped")
-    v = Virtuoso(tmp_path_factory.mktemp("virtuoso"), max_query_seconds=5).start()
-    try:
-        load(v, fixture_sources, PROTOCOL_RECORD, gsp=True)
-        yield v
-    finally:
-        v.stop()
+    yield from _engine("virtuoso", tmp_path_factory, fixture_sources)
 
 
 @pytest.fixture(scope="session")
 def oxigraph(tmp_path_factory, fixture_sources):
     """A throwaway Oxigraph server (testkit.oxigraph) holding the fixture graph under PROTOCOL_RECORD."""
-    from testkit.oxigraph import Oxigraph, available
-    if not available():
-        pytest.skip("the Oxigraph server is not installed (pip install oxigraph): external-engine tests skipped")
-    o = Oxigraph(tmp_path_factory.mktemp("oxigraph"), timeout=5).start()
-    try:
-        load(o, fixture_sources, PROTOCOL_RECORD, gsp=True)
-        yield o
-    finally:
-        o.stop()
+    yield from _engine("oxigraph", tmp_path_factory, fixture_sources)
 
 
 #: the external SPARQL engines the remote store is tested on (each a session fixture above)
