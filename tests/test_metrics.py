@@ -191,3 +191,19 @@ def test_sums_across_workers_restarts_and_a_private_directory(start_server, fixt
     assert value(m, "kg_worker_restarts_total") == 2 and value(m, "kg_query_timeouts_total") == 1
     assert value(m, "kg_http_requests_total", route="/sparql", status="200") == 30   # the dead workers' counts stay
     assert value(m, "kg_store_quads") == 19
+
+
+@pytest.mark.slow
+def test_no_metrics_directory_unless_metrics_are_served(start_server, fixture_sources, tmp_path):
+    """Regression: every server made a temporary metrics directory, left behind when it was killed."""
+    data = [a for s in fixture_sources for a in ("--data", f"{s.path}={s.graph}")]
+    server = start_server(data + ["--workers", "2", "--no-dump-warmup"], env={"TMPDIR": str(tmp_path)})
+    deadline = time.monotonic() + 20
+    while len(before := workers(server.proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.kill(sorted(before)[0], signal.SIGKILL)                  # the master's child_exit hook runs without one
+    while len(workers(server.proc.pid) - before) < 1 and time.monotonic() < deadline + 20:
+        time.sleep(0.1)
+    assert get(f"{server.url}/sparql?query=ASK%7B%7D", JSON)[0] == 200 and server.proc.poll() is None
+    assert get(server.url + "/metrics")[0] == 404
+    assert not list(tmp_path.glob("kg-metrics-*"))

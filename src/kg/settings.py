@@ -133,8 +133,8 @@ _ROWS = [
             "public interfaces", "--metrics-bind", shown="none: /metrics is not served there", metavar="HOST:PORT"),
     Setting("METRICS_TOKEN_FILE", None, "str", "a file holding the bearer token /metrics needs on the public address "
             "(unset: /metrics is 404 there)", "--metrics-token-file", shown="none", metavar="FILE"),
-    Setting("METRICS_DIR", None, "str", "where gunicorn's processes keep their metric values (private, emptied at "
-            "start)", "--metrics-dir", shown="a fresh temporary directory", metavar="DIR"),
+    Setting("METRICS_DIR", None, "str", "where gunicorn's processes keep their metric values when /metrics is served "
+            "(private, emptied at start)", "--metrics-dir", shown="a fresh temporary directory", metavar="DIR"),
     # -- curation (writes) ------------------------------------------------------------------------
     Setting("ALLOW_UPDATE", False, "bool", "accept SPARQL Update and Graph Store writes from curators with a write "
             "token", "--allow-update", group="curation"),

@@ -18,7 +18,8 @@ What is counted (``kg_`` names; counters end in ``_total`` when exposed):
 | ``kg_worker_restarts_total`` | | gunicorn workers that ended and were replaced (counted by the master) |
 | ``kg_store_quads`` | | quads served (the newest any live worker has seen) |
 
-Under gunicorn the client library's multiprocess mode is on: ``server.py`` points
+Under gunicorn, when /metrics is served (``METRICS_BIND``, ``METRICS_TOKEN_FILE`` or ``METRICS_DIR``
+given), the client library's multiprocess mode is on: ``server.py`` points
 ``PROMETHEUS_MULTIPROC_DIR`` at a private directory emptied at start (``METRICS_DIR``, else a fresh
 temporary one removed at exit) before anything imports the library, every process writes its
 values there, the master's ``child_exit`` hook marks dead workers and counts restarts, and a scrape
@@ -196,7 +197,8 @@ def child_exit(metrics: Metrics):
     master still listens, so it forks a replacement; at shutdown it has closed its sockets) is counted."""
     def hook(server, worker) -> None:
         from prometheus_client import multiprocess
-        multiprocess.mark_process_dead(worker.pid)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # metrics served: the dead worker's live gauges go
+            multiprocess.mark_process_dead(worker.pid)
         if getattr(server, "LISTENERS", None):
             metrics.worker_restarts.inc()
     return hook

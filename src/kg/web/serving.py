@@ -86,7 +86,8 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
         store = str(values["STORE"] or "memory")
         threads = 4 if values["ALLOW_UPDATE"] else 8 if store.startswith(("http://", "https://")) else 1
     bind = _bind(values)
-    _multiprocess_metrics(values["METRICS_DIR"], prog)  # before anything imports prometheus_client
+    if values["METRICS_BIND"] or values["METRICS_TOKEN_FILE"] or values["METRICS_DIR"]:  # served: summed over processes
+        _multiprocess_metrics(values["METRICS_DIR"], prog)  # before anything imports prometheus_client
     config = {k: v for k, v in values.items() if k in settings.app_defaults()}
     config.update({
         "QUERY_PROCESSES": max(1, threads),
