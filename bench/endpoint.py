@@ -1,16 +1,22 @@
-"""Benchmark the SPARQL endpoint against two baselines on the same data, and on synthetic graphs.
+"""Benchmark the SPARQL endpoint against its peers on the same data, and on synthetic graphs.
 
     python bench/endpoint.py [--duration 10] [--connections 8] [--sizes 100000,1000000]
+                             [--servers kg-nocache,oxigraph] [--repeat 3] [--before ../other-checkout]
 
-Needs wrk (Debian package ``wrk``) and ``pip install -e '.[bench]'`` (rdflib-endpoint, uvicorn).
-All traffic stays on 127.0.0.1. Prints figures; asserts nothing (not part of the test suite).
+Needs wrk (Debian package ``wrk``) and ``pip install -e '.[bench]'`` (rdflib-endpoint, uvicorn, and
+the Oxigraph server: PyPI ``oxigraph``). All traffic stays on 127.0.0.1. Prints figures; asserts
+nothing (not part of the test suite).
 
 1. Start-up: time from launching ``server.py`` to its first answer, on the bundled data.
 2. Throughput and latency on the competency-query mix (queries/*.rq, or a built-in mix when
    that folder is empty), every server driven by the same wrk run (same connections, same
    duration, the queries taken in turn): this endpoint (2 gunicorn workers, with and without
-   the killable query processes), rdflib-endpoint (uvicorn, 1 worker: ``--workers 2`` is slower,
-   see shared/FACTS.md) and a minimal Flask + rdflib app (gunicorn, 2 workers).
+   the result cache and the time limit, threaded), the Oxigraph server (the Rust server over the
+   same engine, ``serve-read-only --union-default-graph`` on a store loaded with the same quads),
+   rdflib-endpoint (uvicorn, 1 worker: ``--workers 2`` is slower, see shared/FACTS.md) and a
+   minimal Flask + rdflib app (gunicorn, 2 workers). ``--repeat N`` runs N rounds and prints each
+   round's ratio against the Oxigraph server of the same round (min and median), with the load
+   average before each round; ``--before DIR`` adds another checkout's server as "before" peers.
 3. Synthetic essay-shaped graphs: load time, memory and query latency, in-process and over HTTP.
 """
 from __future__ import annotations
@@ -86,9 +92,9 @@ def mix() -> dict[str, str]:
     return {f.stem: f.read_text(encoding="utf-8") for f in files} or FALLBACK_MIX
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> float:
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120, endpoint: str = "/sparql") -> float:
     t0 = time.perf_counter()
-    probe = url + "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
+    probe = url + endpoint + "?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
     while time.perf_counter() - t0 < timeout:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}")
@@ -103,13 +109,13 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 120) -> float:
 
 
 class Server:
-    def __init__(self, name: str, cmd: list[str], env: dict | None = None):
-        self.name, self.port = name, free_port()
+    def __init__(self, name: str, cmd: list[str], env: dict | None = None, endpoint: str = "/sparql"):
+        self.name, self.port, self.endpoint = name, free_port(), endpoint
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [c.replace("{port}", str(self.port)) for c in cmd]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        self.ready_s = wait_ready(self.url, self.proc)
+        self.ready_s = wait_ready(self.url, self.proc, endpoint=endpoint)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -145,7 +151,8 @@ class Server:
 def check_mix(server: Server, queries: dict[str, str]) -> list[str]:
     bad = []
     for name, q in queries.items():
-        req = urllib.request.Request(server.url + "/sparql?query=" + urllib.parse.quote(q), headers={"Accept": ACCEPT})
+        req = urllib.request.Request(server.url + getattr(server, "endpoint", "/sparql") + "?query=" + urllib.parse.quote(q),
+                                     headers={"Accept": ACCEPT})
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 r.read()
@@ -156,18 +163,25 @@ def check_mix(server: Server, queries: dict[str, str]) -> list[str]:
 
 def drive(server: Server, queries: dict[str, str], duration: int, connections: int, workdir: Path) -> dict:
     paths = workdir / "paths.txt"
-    paths.write_text("\n".join("/sparql?query=" + urllib.parse.quote(q) for q in queries.values()) + "\n")
+    endpoint = getattr(server, "endpoint", "/sparql")
+    paths.write_text("\n".join(endpoint + "?query=" + urllib.parse.quote(q) for q in queries.values()) + "\n")
     lua = workdir / "mix.lua"
     lua.write_text(WRK_LUA)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "60s", "--latency", "-s", str(lua),
                           server.url, "--", str(paths)], capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    lat = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M)}
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict:
+    """wrk's figures; a server that finished no request has rps 0 and no latencies (None), not an error."""
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    requests = re.search(r"(\d+) requests in", out)
+    n = int(requests.group(1)) if requests else 0
+    lat = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M)} if n else {}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "requests": requests, "p50": lat.get("50"), "p99": lat.get("99"), "non2xx": int(errors.group(1)) if errors else 0,
-            "socket_errors": socket_errors.group(1) if socket_errors else ""}
+    return {"rps": float(rps.group(1)) if rps else 0.0, "requests": n, "p50": lat.get("50"), "p99": lat.get("99"),
+            "non2xx": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
 
 def _ms(text: str) -> float:
@@ -196,56 +210,189 @@ def startup(runs: int = 3) -> list[float]:
     return times
 
 
-def throughput(duration: int, connections: int, workdir: Path) -> None:
+def oxigraph_binary() -> str | None:
+    """The Oxigraph server (PyPI ``oxigraph``, the bench extra): next to this Python, else on PATH."""
+    exe = Path(sys.executable).with_name("oxigraph")
+    return str(exe) if exe.exists() else shutil.which("oxigraph")
+
+
+def oxigraph_location(workdir: Path) -> Path:
+    """An Oxigraph server store holding the same quads as ours (the bundled sources, each in its graph)."""
+    import pyoxigraph as ox
+    from kg.store import OxigraphStore
+    loc = workdir / "oxigraph-store"
+    if not (loc / "CURRENT").exists():
+        nq = workdir / "bundled.nq"
+        nq.write_bytes(OxigraphStore.from_sources([s for s in default_sources() if s.path.exists()])
+                       .dump(ox.RdfFormat.N_QUADS))
+        subprocess.run([oxigraph_binary(), "load", "--location", str(loc), "--file", str(nq)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return loc
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b, or None when it cannot be said (a baseline that answered nothing under load: b = 0)."""
+    if a is None or not b:
+        return None
+    return a / b
+
+
+def fmt(value, spec: str = ".2f", none: str = "n/a") -> str:
+    return none if value is None else format(value, spec)
+
+
+#: key -> (label, command, env, endpoint path); "{py}", "{root}" and "{port}" are filled in per run
+KG = ["{py}", "{root}/server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup"]
+SERVERS = {
+    "kg": ("kg endpoint (2 workers, time limit, result cache)", KG, None, "/sparql"),
+    "kg-nocache": ("kg endpoint, result cache off", KG + ["--result-cache-mb", "0"], None, "/sparql"),
+    "kg-nolimit": ("kg endpoint, result cache off, no time limit (in-process)",
+                   KG + ["--result-cache-mb", "0", "--query-timeout", "0"], None, "/sparql"),
+    "kg-threads": ("kg endpoint, 2 workers x 4 threads, result cache off",
+                   KG + ["--threads", "4", "--result-cache-mb", "0"], None, "/sparql"),
+    "oxigraph": ("Oxigraph server 0.5 (serve-read-only, --union-default-graph)",
+                 ["{oxigraph}", "serve-read-only", "--location", "{oxstore}", "--bind", "127.0.0.1:{port}",
+                  "--union-default-graph"], None, "/query"),
+    "rdflib-endpoint": ("rdflib-endpoint 0.6 (uvicorn, 1 worker)",
+                        ["{py}", "-m", "uvicorn", "--factory", "bench.baselines:rdflib_endpoint_app", "--host",
+                         "127.0.0.1", "--port", "{port}", "--workers", "1", "--log-level", "warning",
+                         "--no-access-log"], "data", "/sparql"),
+    "flask-rdflib": ("Flask + rdflib engine (gunicorn 2 sync workers)",
+                     ["{py}", "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "--preload", "--log-level",
+                      "warning", "bench.baselines:flask_rdflib_app()"], "data", "/sparql"),
+}
+DEFAULT_SERVERS = "kg,kg-nocache,kg-nolimit,kg-threads,oxigraph,rdflib-endpoint,flask-rdflib"
+
+
+def answers(server: "Server", queries: dict[str, str]) -> dict[str, object]:
+    """What each query answers (rows for SELECT, the boolean for ASK, the size in triples for a graph),
+    to check that two servers answer the mix alike."""
+    import pyoxigraph as ox
+    out = {}
+    for name, q in queries.items():
+        url = server.url + server.endpoint + "?query=" + urllib.parse.quote(q)
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": ACCEPT}), timeout=60) as r:
+                body, ctype = r.read(), r.headers.get("Content-Type", "")
+        except OSError as exc:
+            out[name] = f"error: {exc}"
+            continue
+        if "json" in ctype:
+            doc = json.loads(body)
+            out[name] = doc["boolean"] if "boolean" in doc else len(doc["results"]["bindings"])
+        else:
+            out[name] = sum(1 for _ in ox.parse(body, format=ox.RdfFormat.TURTLE))
+    return out
+
+
+def throughput(duration: int, connections: int, workdir: Path, keys: list[str] | None = None,
+               repeat: int = 1, before: Path | None = None) -> dict:
+    """Every server of ``keys`` driven by the same wrk run, ``repeat`` rounds (each round starts each
+    server afresh, in turn); ``before``: another checkout whose server.py runs as the "before" peer."""
     queries = mix()
     data_args, data_env = bundled_data_args()
-    py = sys.executable
-    kg = [py, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup"]  # dumps are not what is measured
-    servers = [
-        ("kg endpoint (2 sync workers, worker watchdog, result cache)", kg, None),
-        ("kg endpoint, result cache off", kg + ["--result-cache-mb", "0"], None),
-        ("kg endpoint, result cache off, in-process queries (no time limit)",
-         kg + ["--result-cache-mb", "0", "--query-timeout", "0"], None),
-        ("kg endpoint, 2 workers x 4 threads (gthread, query processes), result cache off",
-         kg + ["--threads", "4", "--result-cache-mb", "0"], None),
-        ("rdflib-endpoint 0.6 (uvicorn, 1 worker)",
-         [py, "-m", "uvicorn", "--factory", "bench.baselines:rdflib_endpoint_app", "--host", "127.0.0.1",
-          "--port", "{port}", "--workers", "1", "--log-level", "warning", "--no-access-log"], {"KG_BENCH_DATA": data_env}),
-        ("Flask + rdflib engine (gunicorn 2 sync workers)",
-         [py, "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "--preload", "--log-level", "warning",
-          "bench.baselines:flask_rdflib_app()"], {"KG_BENCH_DATA": data_env}),
-    ]
-    print(f"\n## Throughput: competency mix of {len(queries)} queries ({'queries/*.rq' if list(QUERIES_DIR.glob('*.rq')) else 'built-in fallback mix'}), "
-          f"wrk -t2 -c{connections} -d{duration}s, loopback, {os.cpu_count()} cores")
-    results = {}
-    for name, cmd, env in servers:
-        s = Server(name, cmd + (data_args if "server.py" in cmd else []), env)
+    keys = keys or DEFAULT_SERVERS.split(",")
+    if before is not None:  # the same kg configurations from the other checkout, first in each round
+        keys = [f"before:{k}" for k in keys if k.startswith("kg")] + keys
+    fill = {"{py}": sys.executable, "{root}": str(ROOT), "{oxigraph}": oxigraph_binary() or "oxigraph"}
+    if "oxigraph" in keys:
+        if not oxigraph_binary():
+            print("  (no Oxigraph server: pip install -e '.[bench]'; skipped)")
+            keys.remove("oxigraph")
+        else:
+            fill["{oxstore}"] = str(oxigraph_location(workdir))
+    print(f"\n## Throughput: competency mix of {len(queries)} queries "
+          f"({'queries/*.rq' if list(QUERIES_DIR.glob('*.rq')) else 'built-in fallback mix'}), "
+          f"wrk -t2 -c{connections} -d{duration}s, loopback, {os.cpu_count()} cores, {repeat} round(s)")
+    runs: dict[str, list[dict]] = {k: [] for k in keys}
+    for rnd in range(repeat):
+        load = os.getloadavg()
+        print(f"  round {rnd + 1}: load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} before it")
+        for key in keys:
+            base_key = key.split(":", 1)[-1]
+            label, cmd, env, endpoint = SERVERS[base_key]
+            root = before if key.startswith("before:") else ROOT
+            cmd = [fill.get(c, c).replace("{root}", str(root)) for c in cmd]
+            if cmd[1:2] == [str(root / "server.py")]:
+                cmd += data_args
+            s = Server(("before: " if root != ROOT else "") + label, cmd,
+                       {"KG_BENCH_DATA": data_env} if env == "data" else None, endpoint=endpoint)
+            try:
+                bad = check_mix(s, queries)
+                if bad:
+                    print(f"  {s.name}: errors before the run: {bad}")
+                cpu0 = s.cpu_seconds()
+                r = drive(s, queries, duration, connections, workdir)
+                r["cpu_ms"] = (s.cpu_seconds() - cpu0) * 1000 / max(1, r["requests"])
+                r["rss"] = s.rss_mb()
+                r["load"] = load[0]
+                runs[key].append(r)
+                print(f"    {s.name:66s} {r['rps']:8.1f} req/s  p50 {fmt(r['p50'], '6.2f')} ms  "
+                      f"p99 {fmt(r['p99'], '7.2f')} ms  server CPU {r['cpu_ms']:6.2f} ms/req  PSS {r['rss']:5.0f} MB  "
+                      f"non-2xx {r['non2xx']} {r['socket_errors']}")
+            finally:
+                s.stop()
+    results = {k: summary(v) for k, v in runs.items() if v}
+    if "oxigraph" in runs and runs["oxigraph"]:
+        print("  per round, against the Oxigraph server of the same round (throughput ratio; p99 ours vs its):")
+        for key in [k for k in keys if k != "oxigraph" and k.split(":")[-1].startswith("kg")]:
+            rs = [ratio(a["rps"], b["rps"]) for a, b in zip(runs[key], runs["oxigraph"])]
+            ok = [r for r in rs if r is not None]
+            p99 = [f"{fmt(a['p99'], '.1f')} vs {fmt(b['p99'], '.1f')}" for a, b in zip(runs[key], runs["oxigraph"])]
+            results[key]["vs_oxigraph"] = rs
+            line = ", ".join(fmt(r) for r in rs)
+            if ok:
+                line += f"; min {min(ok):.2f}, median {statistics.median(ok):.2f}"
+            print(f"    {key:20s} x{line}  (p99 ms: {'; '.join(p99)})")
+        nc = runs.get("kg-nocache")
+        if nc:
+            wins = [ratio(a["rps"], b["rps"]) for a, b in zip(nc, runs["oxigraph"])]
+            p99ok = all(a["p99"] is not None and b["p99"] is not None and a["p99"] <= b["p99"]
+                        for a, b in zip(nc, runs["oxigraph"]))
+            med = statistics.median([w for w in wins if w is not None] or [0])
+            print(f"  target (issue 14, item 5): result cache off, >= 1.0x the Oxigraph server's throughput "
+                  f"with p99 <= its p99, same run: median x{med:.2f}, p99 "
+                  f"{'<=' if p99ok else 'NOT <='} its in every round -> {'PASS' if med >= 1.0 and p99ok else 'FAIL'}")
+        ours = next((k for k in ("kg-nocache", "kg") if runs.get(k)), None)
+        if ours:
+            a, b = answers_pair(ours, fill, data_args, queries)
+            same = [n for n in queries if a.get(n) == b.get(n)]
+            print(f"  same answers as the Oxigraph server (rows, booleans, triples): {len(same)} of {len(queries)}"
+                  + ("" if len(same) == len(queries) else
+                     f"; differ: {[(n, a.get(n), b.get(n)) for n in queries if n not in same]}"))
+    baselines = [k for k in keys if k in ("rdflib-endpoint", "flask-rdflib")]
+    for ours_key in [k for k in ("kg", "kg-nocache") if k in results]:
+        for name in [b for b in baselines if b in results]:
+            o, other = results[ours_key], results[name]
+            print(f"  ratio [{ours_key}] / [{name}]: throughput x{fmt(ratio(o['rps'], other['rps']), '.1f')}, "
+                  f"server CPU per request x{fmt(ratio(other['cpu_ms'], o['cpu_ms']), '.1f')} less, "
+                  f"p99 {fmt(o['p99'])} vs {fmt(other['p99'])} ms")
+    if all(k in results for k in ("kg-nocache", "kg-nolimit", "kg-threads")):
+        a, b, c = results["kg-nocache"], results["kg-nolimit"], results["kg-threads"]
+        print(f"  time limit by worker watchdog: {a['cpu_ms']:.2f} ms CPU/req vs {b['cpu_ms']:.2f} with no limit; "
+              f"by query processes (gthread): {c['cpu_ms']:.2f}")
+    return results
+
+
+def summary(rs: list[dict]) -> dict:
+    """Medians over the rounds of one server (and every round's figures)."""
+    med = lambda k: statistics.median([r[k] for r in rs if r[k] is not None]) if any(r[k] is not None for r in rs) else None  # noqa: E731
+    return {"rps": med("rps"), "p50": med("p50"), "p99": med("p99"), "cpu_ms": med("cpu_ms"), "rss": med("rss"),
+            "rounds": rs}
+
+
+def answers_pair(key: str, fill: dict, data_args: list[str], queries: dict[str, str]):
+    """The mix's answers from our server (``key``) and from the Oxigraph server, side by side."""
+    out = []
+    for k in (key, "oxigraph"):
+        label, cmd, _, endpoint = SERVERS[k]
+        cmd = [fill.get(c, c).replace("{root}", str(ROOT)) for c in cmd] + (data_args if k != "oxigraph" else [])
+        s = Server(label, cmd, endpoint=endpoint)
         try:
-            bad = check_mix(s, queries)
-            if bad:
-                print(f"  {name}: errors before the run: {bad}")
-            cpu0 = s.cpu_seconds()
-            r = drive(s, queries, duration, connections, workdir)
-            r["cpu_ms"] = (s.cpu_seconds() - cpu0) * 1000 / max(1, r["requests"])
-            r["rss"] = s.rss_mb()
-            results[name] = r
-            print(f"  {name:70s} {r['rps']:8.1f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:7.2f} ms  "
-                  f"server CPU {r['cpu_ms']:6.2f} ms/req  PSS {r['rss']:5.0f} MB  non-2xx {r['non2xx']} {r['socket_errors']}")
+            out.append(answers(s, queries))
         finally:
             s.stop()
-    baselines = [name for name, _, _ in servers if not name.startswith("kg ")]
-    for ours_name in (servers[0][0], servers[1][0]):
-        ours = results[ours_name]
-        for name in baselines:
-            other = results[name]
-            print(f"  ratio [{ours_name}] / [{name}]: throughput x{ours['rps'] / other['rps']:.1f}, "
-                  f"server CPU per request x{other['cpu_ms'] / ours['cpu_ms']:.1f} less, "
-                  f"p99 {ours['p99']:.2f} vs {other['p99']:.2f} ms")
-    a, b = results[servers[1][0]], results[servers[2][0]]
-    c = results[servers[3][0]]
-    print(f"  time limit by worker watchdog: {a['cpu_ms']:.2f} ms CPU/req vs {b['cpu_ms']:.2f} with no limit; "
-          f"by query processes (gthread): {c['cpu_ms']:.2f}")
-    return results
+    return out
 
 
 def synthetic(sizes: list[int], workdir: Path) -> None:
@@ -302,6 +449,11 @@ def main(argv=None) -> int:
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--sizes", default="100000,1000000")
     p.add_argument("--skip", default="", help="comma list of: startup,throughput,synthetic")
+    p.add_argument("--servers", default=DEFAULT_SERVERS, help=f"comma list of: {', '.join(SERVERS)} (default: all)")
+    p.add_argument("--repeat", type=int, default=1, help="rounds of the throughput run (each starts every server afresh)")
+    p.add_argument("--before", type=Path, default=None,
+                   help="another checkout: its server.py runs the same kg configurations as 'before' peers")
+    p.add_argument("--out", type=Path, default=None, help="write the throughput figures as JSON here")
     args = p.parse_args(argv)
     if not shutil.which("wrk"):
         print("needs wrk: apt-get install wrk", file=sys.stderr)
@@ -314,7 +466,10 @@ def main(argv=None) -> int:
             print(f"## Start-up to first answer on the bundled data (python server.py, 2 workers): "
                   f"median {statistics.median(ts):.2f} s over {len(ts)} runs ({', '.join(f'{t:.2f}' for t in ts)})")
         if "throughput" not in skip:
-            throughput(args.duration, args.connections, work)
+            res = throughput(args.duration, args.connections, work, args.servers.split(","), args.repeat,
+                             args.before.resolve() if args.before else None)
+            if args.out:
+                args.out.write_text(json.dumps(res, indent=2) + "\n")
         if "synthetic" not in skip:
             synthetic([int(x) for x in args.sizes.split(",") if x], work)
     return 0
