@@ -105,10 +105,11 @@ class CurationServer:
     master and workers and their shapes-check children, can be killed at once)."""
 
     def __init__(self, state_dir: Path, tokens: Path, data: list[str] | None, shapes: str | None,
-                 workers: int = 2, log: Path | None = None, ready_timeout: float = 120):
+                 workers: int = 2, log: Path | None = None, ready_timeout: float = 120, root: Path = ROOT,
+                 extra_env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, str(ROOT / "server.py"), "--bind", f"127.0.0.1:{self.port}",
+        args = [sys.executable, str(Path(root) / "server.py"), "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(workers), "--allow-update", "--state-dir", str(state_dir),
                 "--tokens", str(tokens), "--writable-graphs", PREFIX, "--no-dump-warmup",
                 "--log-level", "warning"]
@@ -117,6 +118,7 @@ class CurationServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
         if shapes:
             env["KG_SHAPES"] = str(shapes)   # create_app(from_env=True) reads KG_* settings
+        env.update(extra_env or {})
         self.log = open(log, "ab") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -371,6 +373,7 @@ class Phase:
         self.lock = threading.Lock()
         self.max_requests, self.requests = max_requests, 0
         self.latencies: list[float] = []
+        self.by_name: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.stop = threading.Event()
 
@@ -400,12 +403,20 @@ def reader(base: str, phase: Phase, mix, seed: int) -> None:
             # 404: the curated graph before its first write
             if status == 200 or (status == 404 and name == "gsp get curated"):
                 phase.latencies.append(dt)
+                phase.by_name.setdefault(name, []).append(dt)
             else:
                 phase.errors.append(f"{name}: {status} {err or ''}")
 
 
-def writer(base: str, phase: Phase, writes: list[Write], done: list) -> None:
+def writer(base: str, phase: Phase, writes: list[Write], done: list, interval: float = 0.0) -> None:
+    """Send ``writes`` one after another, each ``interval`` seconds after the previous one started
+    (0: back to back)."""
+    nxt = time.perf_counter()
     for w in writes:
+        if interval:
+            if phase.stop.wait(max(0.0, nxt - time.perf_counter())):
+                break
+            nxt += interval
         if phase.stop.is_set() or not phase.take():
             break
         t0 = time.perf_counter()
@@ -425,7 +436,30 @@ def summarize(phase: Phase, seconds: float) -> dict:
     lat = phase.latencies
     return {"reads": len(lat), "seconds": round(seconds, 2), "reads_per_s": round(len(lat) / seconds, 1) if seconds else 0,
             "p50_ms": round(percentile(lat, 50) * 1000, 2), "p99_ms": round(percentile(lat, 99) * 1000, 2),
-            "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else None, "read_errors": len(phase.errors)}
+            "mean_ms": round(statistics.fmean(lat) * 1000, 2) if lat else None, "read_errors": len(phase.errors),
+            "p99_ms_by_read": {k: round(percentile(v, 99) * 1000, 1) for k, v in sorted(phase.by_name.items())}}
+
+
+def write_figures(done: list[Write], seconds: float) -> dict:
+    """Counts and latencies of a phase's writes, overall and per kind (the small write: 'update')."""
+    lat = [float(w.detail) for w in done if w.outcome in ("ack", "refused")]
+    by_kind = {}
+    for kind in sorted({w.kind for w in done}):
+        xs = [float(w.detail) for w in done if w.kind == kind and w.outcome in ("ack", "refused")]
+        by_kind[kind] = {"n": len(xs), "p50_ms": round(percentile(xs, 50) * 1000, 1)}
+    return {"writes_sent": len(done), "writes_acknowledged": sum(w.outcome == "ack" for w in done),
+            "writes_refused_422": sum(w.outcome == "refused" for w in done),
+            "write_errors": sum(w.outcome not in ("ack", "refused") for w in done),
+            "writes_per_s": round(len(done) / seconds, 2) if seconds else 0,
+            "write_p50_ms": round(percentile(lat, 50) * 1000, 1), "write_p99_ms": round(percentile(lat, 99) * 1000, 1),
+            "by_kind": by_kind}
+
+
+def _idle_kinds(n: int, seed: int) -> list[str]:
+    """The idle phase's writes: the same kinds as under load, in the same proportions."""
+    rng = random.Random(seed + 1)
+    kinds = ["update"] * 3 + ["form", "gsp-post", "gsp-post", "gsp-put", "last", "last", "bad-update"]
+    return [rng.choice(kinds) for _ in range(n)]
 
 
 def write_plan(writers: int, writes: int, token: str, seed: int) -> list[list[Write]]:
@@ -448,7 +482,8 @@ def write_plan(writers: int, writes: int, token: str, seed: int) -> list[list[Wr
 
 def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writers: int = 2, writes: int = 25,
         max_requests: int = 20000, workers: int = 2, seed: int = 1, workdir: Path | None = None,
-        verbose: bool = True) -> dict:
+        verbose: bool = True, idle_writes: int = 0, root: Path = ROOT, write_interval: float = 0.0,
+        server_env: dict | None = None) -> dict:
     """Phases A and B against a fresh server, and the checks; the figures as a dict."""
     say = print if verbose else (lambda *a, **k: None)
     own = workdir is None
@@ -464,9 +499,12 @@ def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writer
     else:
         raise SystemExit(f"--data must be fixture or bundled, not {data!r}")
     t0 = time.perf_counter()
-    server = CurationServer(state, tokens, sources, shapes, workers=workers, log=workdir / "server.log")
+    server = CurationServer(state, tokens, sources, shapes, workers=workers, log=workdir / "server.log", root=root,
+                            extra_env=server_env)
     out = {"config": {"data": data, "duration_s": duration, "readers": readers, "writers": writers,
                       "writes_per_writer": writes, "max_requests_per_phase": max_requests, "workers": workers,
+                      "idle_writes": idle_writes, "write_interval_s": write_interval, "server_env": server_env or {},
+                      "root": str(root), "load_average": round(os.getloadavg()[0], 2),
                       "shapes": "tiny (2 node shapes)" if shapes else "shapes/deepseek-shapes.ttl", "seed": seed},
            "start_s": round(time.perf_counter() - t0, 2)}
     try:
@@ -475,6 +513,17 @@ def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writer
         for _, path, headers in mix:  # warm each worker's caches, so phase A is not the cold start
             for _ in range(workers):
                 request(server.url, "GET", path, headers=headers)
+
+        # phase W: writers alone (the idle write latency), one at a time
+        done: list[Write] = []
+        if idle_writes:
+            w = Phase(max_requests)
+            plan = [make_write(100_000 + k, kind, token, tag=k)
+                    for k, kind in enumerate(_idle_kinds(idle_writes, seed))]
+            tw = time.perf_counter()
+            writer(server.url, w, plan, done)
+            out["W"] = write_figures(done, time.perf_counter() - tw)
+            say(f"phase W (writes alone): {out['W']}")
 
         # phase A: readers only
         a = Phase(max_requests)
@@ -492,9 +541,9 @@ def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writer
         # phase B: the same readers, plus writers
         b = Phase(max_requests)
         plans = write_plan(writers, writes, token, seed)
-        done: list[Write] = []
+        idle_done = list(done)
         rthreads = [threading.Thread(target=reader, args=(server.url, b, mix, seed * 200 + i)) for i in range(readers)]
-        wthreads = [threading.Thread(target=writer, args=(server.url, b, plan, done)) for plan in plans]
+        wthreads = [threading.Thread(target=writer, args=(server.url, b, plan, done, write_interval)) for plan in plans]
         tb = time.perf_counter()
         for t in rthreads + wthreads:
             t.start()
@@ -506,14 +555,10 @@ def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writer
             t.join()
         secs = time.perf_counter() - tb
         out["B"] = summarize(b, secs)
+        loaded = done[len(idle_done):]
+        out["B"].update(write_figures(loaded, secs))
         acked = [w for w in done if w.outcome == "ack"]
-        refused = [w for w in done if w.outcome == "refused"]
         unexpected = [w for w in done if w.outcome not in ("ack", "refused")]
-        wlat = [float(w.detail) for w in done if w.outcome in ("ack", "refused")]
-        out["B"].update({"writes_sent": len(done), "writes_acknowledged": len(acked), "writes_refused_422": len(refused),
-                         "write_errors": len(unexpected), "writes_per_s": round(len(done) / secs, 2),
-                         "write_p50_ms": round(percentile(wlat, 50) * 1000, 1),
-                         "write_p99_ms": round(percentile(wlat, 99) * 1000, 1)})
         say(f"phase B: {out['B']}")
 
         # checks
@@ -535,6 +580,11 @@ def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writer
         ratio = out["B"]["p99_ms"] / out["A"]["p99_ms"] if out["A"]["p99_ms"] else float("inf")
         checks["p99_ratio_B_over_A"] = round(ratio, 2)
         checks["p99_within_2x"] = ratio <= 2.0
+        checks["p99_within_1.5x"] = ratio <= 1.5
+        if "W" in out and out["W"]["write_p50_ms"]:
+            wr = out["B"]["write_p50_ms"] / out["W"]["write_p50_ms"]
+            checks["write_p50_ratio_B_over_W"] = round(wr, 2)
+            checks["write_within_5x"] = wr <= 5.0
         out["checks"] = checks
         out["errors_sample"] = (a.errors + b.errors)[:10] + [f"{w.kind} #{w.n}: {w.outcome} {w.status} {w.detail}"
                                                              for w in unexpected][:10]
@@ -548,19 +598,27 @@ def run(*, data: str = "fixture", duration: float = 10, readers: int = 4, writer
 
 def table(out: dict) -> str:
     a, b, c = out["A"], out["B"], out["checks"]
-    rows = [("", "A: reads only", "B: reads + writes"),
-            ("reads", a["reads"], b["reads"]),
-            ("reads/s", a["reads_per_s"], b["reads_per_s"]),
-            ("read p50 (ms)", a["p50_ms"], b["p50_ms"]),
-            ("read p99 (ms)", a["p99_ms"], b["p99_ms"]),
-            ("read errors", a["read_errors"], b["read_errors"]),
-            ("writes sent / acked / 422", "", f"{b['writes_sent']} / {b['writes_acknowledged']} / {b['writes_refused_422']}"),
-            ("writes/s", "", b["writes_per_s"]),
-            ("write p50 / p99 (ms)", "", f"{b['write_p50_ms']} / {b['write_p99_ms']}"),
-            ("write errors", "", b["write_errors"])]
-    lines = [f"{r[0]:<28}{str(r[1]):>16}{str(r[2]):>22}" for r in rows]
+    w = out.get("W")
+    rows = [("", "W: writes alone", "A: reads only", "B: reads + writes"),
+            ("reads", "", a["reads"], b["reads"]),
+            ("reads/s", "", a["reads_per_s"], b["reads_per_s"]),
+            ("read p50 (ms)", "", a["p50_ms"], b["p50_ms"]),
+            ("read p99 (ms)", "", a["p99_ms"], b["p99_ms"]),
+            ("read errors", "", a["read_errors"], b["read_errors"]),
+            ("writes sent / acked / 422", f"{w['writes_sent']} / {w['writes_acknowledged']} / {w['writes_refused_422']}" if w else "",
+             "", f"{b['writes_sent']} / {b['writes_acknowledged']} / {b['writes_refused_422']}"),
+            ("writes/s", w["writes_per_s"] if w else "", "", b["writes_per_s"]),
+            ("write p50 / p99 (ms)", f"{w['write_p50_ms']} / {w['write_p99_ms']}" if w else "", "",
+             f"{b['write_p50_ms']} / {b['write_p99_ms']}"),
+            ("INSERT DATA p50 (ms)", (w["by_kind"].get("update") or {}).get("p50_ms", "") if w else "", "",
+             (b["by_kind"].get("update") or {}).get("p50_ms", "")),
+            ("write errors", w["write_errors"] if w else "", "", b["write_errors"])]
+    lines = [f"{r[0]:<28}{str(r[1]):>18}{str(r[2]):>16}{str(r[3]):>22}" for r in rows]
     lines.append("")
-    lines.append(f"p99 B/A = {c['p99_ratio_B_over_A']}  -> {'PASS' if c['p99_within_2x'] else 'FAIL'} (target <= 2x)")
+    lines.append(f"read p99 B/A = {c['p99_ratio_B_over_A']}  -> {'PASS' if c['p99_within_1.5x'] else 'FAIL'} (target <= 1.5x)")
+    if "write_p50_ratio_B_over_W" in c:
+        lines.append(f"write p50 B/W = {c['write_p50_ratio_B_over_W']}  -> {'PASS' if c['write_within_5x'] else 'FAIL'} "
+                     f"(target <= 5x: a write under the read load against the same write alone)")
     lines.append(f"unexpected statuses = {c['unexpected_statuses']}  -> {'PASS' if c['unexpected_statuses'] == 0 else 'FAIL'}")
     lines.append(f"served graph == base + acked writes in seq order: {c['served_equals_replay']} "
                  f"(missing {c['missing_from_served']}, extra {c['extra_in_served']}); state dir: {c['state_dir_equals_replay']}; "
@@ -582,11 +640,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-requests", type=int, default=20000, help="request cap per phase (default 20000)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--idle-writes", type=int, default=20, help="writes sent alone first, one at a time (phase W)")
+    p.add_argument("--write-interval", type=float, default=0.5,
+                   help="seconds between the starts of one writer's writes in phase B (0: back to back)")
+    p.add_argument("--root", type=Path, default=ROOT, help="the checkout whose server.py runs (to measure another version)")
+    p.add_argument("--server-env", action="append", default=[], metavar="KG_NAME=VALUE",
+                   help="a setting for the server, as its environment variable (repeatable)")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "curation_load.json"))
     args = p.parse_args(argv)
     writes = args.writes if args.writes is not None else (25 if args.data == "fixture" else 2)
     out = run(data=args.data, duration=args.duration, readers=args.readers, writers=args.writers, writes=writes,
-              max_requests=args.max_requests, workers=args.workers, seed=args.seed)
+              max_requests=args.max_requests, workers=args.workers, seed=args.seed, idle_writes=args.idle_writes,
+              root=args.root.resolve(), write_interval=args.write_interval,
+              server_env=dict(kv.split("=", 1) for kv in args.server_env))
     print(table(out))
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -421,7 +421,7 @@ print(json.dumps(out))
 """
         res = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
         srv = Server(f"synthetic {n}", [sys.executable, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup",
-                                         "--data", f"{path}=https://w3id.org/deepseek-kg/graph/synthetic",
+                                         "--data", f"{path}=https://w3id.org/deepseek-kg/graph/synthetic", "--snapshot-dir", "none",
                                          "--query-timeout", "30", "--result-cache-mb", "0"])
         http = {}
         try:

@@ -485,7 +485,7 @@ def run_size(size: int, args, work: Path) -> dict:
         load = embedded_load(sources)
         log(f"    load {load['load_s']:.2f} s ({manifest['triples'] / load['load_s']:,.0f} triples/s), "
             f"RSS +{load['rss_growth_mb']:.0f} MB")
-        r, srv = serve_and_measure("embedded", data_args, mix, args, work, "(python start, load, fork)")
+        r, srv = serve_and_measure("embedded", data_args + ["--snapshot-dir", "none"], mix, args, work, "(python start, load, fork)")
         r.update(load_s=load["load_s"], rss_growth_mb=load["rss_growth_mb"], ready_s=srv.wall_ready_s, disk_mb=None)
         res["stores"]["embedded"] = r
 

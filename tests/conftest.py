@@ -26,6 +26,7 @@ MARKERS = {
     "external": (("tests/remote/",), ("engine", "bundled_engine", "virtuoso", "oxigraph", "jena_tools", "owl_api")),
     "browser": (("tests/web/test_pages_browser.py",), ("browser", "page")),
     "slow": (("tests/curation/test_faults.py", "tests/curation/test_load.py", "tests/graph/test_reason.py",
+              "tests/validation/test_incremental.py",
               "tests/test_bench_corpus.py", "tests/w3c/test_protocol.py"),
              ("start_server", "live_server", "live", "dump_files")),   # dump_files: every dump, HermiT's included
 }

@@ -14,13 +14,14 @@ made, or raises :class:`Refusal` (with the HTTP status to answer) when it change
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Callable, Protocol, Union
 
 import pyoxigraph as ox
 
 from .namespaces import DS
 
-__all__ = ["Refusal", "Change", "ChangeSet", "Update", "ReplaceGraph", "AddToGraph", "DropGraph", "Operation"]
+__all__ = ["Refusal", "Change", "ChangeSet", "Update", "GraphsUpdate", "InsertData", "DeleteData", "ReplaceGraph", "AddToGraph",
+           "DropGraph", "Operation", "Step"]
 
 
 class Refusal(Exception):
@@ -36,6 +37,28 @@ class Update:
     """A SPARQL 1.1 Update, run against the writable graphs."""
     sparql: str
     base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphsUpdate:
+    """A SPARQL Update that reads and writes only ``graphs`` (every pattern and template of it in
+    ``GRAPH <iri> { ... }``): a store can run it on a copy of those graphs alone."""
+    sparql: str
+    graphs: list[str]
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class InsertData:
+    """SPARQL ``INSERT DATA``, already parsed: its quads (blank nodes fresh). A store can apply it
+    without evaluating anything, so it needs no copy of the graph to find what changes."""
+    quads: list[ox.Quad]
+
+
+@dataclass(frozen=True)
+class DeleteData:
+    """SPARQL ``DELETE DATA``, already parsed: its quads (ground)."""
+    quads: list[ox.Quad]
 
 
 @dataclass(frozen=True)
@@ -58,7 +81,7 @@ class DropGraph:
     graph: ox.NamedNode | ox.DefaultGraph
 
 
-Operation = Union[Update, ReplaceGraph, AddToGraph, DropGraph]
+Operation = Union[Update, GraphsUpdate, InsertData, DeleteData, ReplaceGraph, AddToGraph, DropGraph]
 
 
 @dataclass(frozen=True)
@@ -70,7 +93,7 @@ class ChangeSet:
 
     def graphs(self) -> list:
         """The graphs the Graph Store operations name (an update names its own inside its text)."""
-        return [op.graph for op in self.operations if not isinstance(op, Update)]
+        return [op.graph for op in self.operations if hasattr(op, "graph")]
 
 
 @dataclass
@@ -98,3 +121,24 @@ class Change:
 
 def graph_label(g) -> str:
     return g.value if isinstance(g, ox.NamedNode) else "default graph"
+
+
+class Step(Protocol):
+    """One stage every change passes before it is made durable (``kg.curated.CuratedStore(steps=...)``):
+    the shapes gate (:class:`kg.validate.ShapesGate`), and later ones such as keeping entailments
+    current. Each sees the data quads only (the shapes and the change log left out).
+
+    - ``start(data)``: ``data()`` gives the data quads as the store holds them (called at start-up,
+      and again by a step that lost track of the changes);
+    - ``seen(removed, added)``: a change another process made durable (cheap: may defer the work);
+    - ``prepare(removed, added)``: this change, tentatively; returns the quads to add and remove on
+      top of it (a derived change, e.g. entailments: usually two empty lists) or raises
+      :class:`Refusal` (422 with a report, say);
+    - ``commit()``: the change is durable; ``abort()``: it was refused or could not be written.
+    """
+
+    def start(self, data: Callable[[], list[ox.Quad]]) -> None: ...
+    def seen(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None: ...
+    def prepare(self, removed: list[ox.Quad], added: list[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]: ...
+    def commit(self) -> None: ...
+    def abort(self) -> None: ...

@@ -40,6 +40,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from .cachedir import UnsafeCacheDir, private_dir, user_cache
 from .canonical import canonical_quads
 
 __all__ = ["DumpCache", "UnsafeCacheDir", "code_version", "content_key", "default_root", "KEEP"]
@@ -51,10 +52,6 @@ KEEP = 3
 #: modules whose code decides a dump's bytes, and libraries that write them
 _CODE = ("kg.export", "kg.canonical", "kg.reason", "kg.namespaces")
 _LIBRARIES = ("deepseek-kg", "pyoxigraph", "rdflib", "networkx", "PyLD", "owlready2")
-
-
-class UnsafeCacheDir(Exception):
-    """A cache directory that is a symlink, not ours, or open to other users: it is not used."""
 
 
 @lru_cache(maxsize=1)
@@ -90,28 +87,7 @@ def default_root(state_dir: str | Path | None = None) -> Path:
     user's cache directory (``$XDG_CACHE_HOME`` or ``~/.cache``) ``/deepseek-kg/dumps``."""
     if state_dir:
         return Path(state_dir) / "dumps"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "deepseek-kg" / "dumps"
-
-
-def private_dir(path: Path) -> Path:
-    """Make ``path`` (mode 0700) if missing, then check it is a real directory, ours, closed to
-    others; UnsafeCacheDir otherwise. Parents are made as the user's umask allows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode):
-        raise UnsafeCacheDir(f"{path} is a symbolic link")
-    if not stat.S_ISDIR(st.st_mode):
-        raise UnsafeCacheDir(f"{path} is not a directory")
-    if st.st_uid != os.getuid():
-        raise UnsafeCacheDir(f"{path} belongs to another user (uid {st.st_uid})")
-    if st.st_mode & 0o077:
-        raise UnsafeCacheDir(f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o}; 700 is needed)")
-    return path
+    return user_cache("dumps")
 
 
 def _read(path: Path) -> bytes | None:

@@ -102,6 +102,12 @@ _ROWS = [
             shown="{}"),
     Setting("SOURCES", None, "list", "serve these files instead of the bundled sources (PATH[=GRAPH]; the flag "
             "repeats, the variable is comma-separated)", "--data", shown="the bundled files", metavar="PATH[=GRAPH]"),
+    Setting("SNAPSHOT_DIR", "auto", "str", "where on-disk snapshots of large source files are kept: made on the first "
+            "start, opened by later ones ('auto': the user's cache directory; 'none': always load into memory)",
+            "--snapshot-dir", shown="auto (~/.cache/deepseek-kg/snapshots)", metavar="DIR"),
+    Setting("SNAPSHOT_MIN_MB", 64.0, "float", "source files adding up to this many MB are served from an on-disk "
+            "snapshot (restarts in seconds, one copy shared by every worker); smaller ones are loaded into memory",
+            shown="64"),
     Setting("QUERY_TIMEOUT", 5.0, "float", "seconds a query may run before it is stopped (503); 0: no limit",
             "--query-timeout", shown="5 s"),
     Setting("QUERY_PROCESSES", 2, "int", "killable query processes per worker (server.py sets it to the threads)"),
@@ -149,8 +155,11 @@ _ROWS = [
             "writes", "--read-token-required", group="curation"),
     Setting("SHAPES", None, "str", "the shapes file writes are checked against", group="curation",
             shown="shapes/ (as kg validate)"),
-    Setting("VALIDATION_TIMEOUT", 120.0, "float", "seconds the shapes check of one write may take (then 503)",
+    Setting("VALIDATION_TIMEOUT", 120.0, "float", "seconds the shapes check of a large write may take (then 503)",
             group="curation", shown="120 s"),
+    Setting("VALIDATION_FORK_ABOVE", 1000, "int", "changes of more quads are checked in a forked child at low CPU "
+            "priority, under VALIDATION_TIMEOUT; smaller ones in the writing thread (milliseconds)", group="curation",
+            shown="1,000"),
     Setting("WRITE_LOCK_TIMEOUT", 60.0, "float", "seconds a write waits for the writers' lock (then 503)",
             group="curation", shown="60 s"),
 ]

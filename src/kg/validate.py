@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import SH
 
 from .load import load_graph, parse_file
 from .namespaces import PREFIXES
@@ -81,29 +80,38 @@ def _path_text(report: Graph, path, g: Graph) -> str | None:
     return "/".join(_short(p, g) for p in items) if items else "(complex path)"
 
 
+def violations(results, data: Graph, shapes: Graph) -> list[Violation]:
+    """Results (kg.incremental.Result) as the report's violations, sorted."""
+    out = []
+    for r in results:
+        msgs = sorted(r.messages)
+        out.append(Violation(
+            focus=_short(r.focus, data), message=msgs[0] if msgs else "(no message)",
+            path=_path_text(shapes, r.path, data), value=_short(r.value, data),
+            severity=_short(r.severity, data).split(":")[-1], shape=_short(r.source, data)))
+    return sorted(out, key=lambda v: (v.message, v.focus or "", v.path or "", v.value or "", v.shape or ""))
+
+
 def validate(data_graph: Graph | None = None, *, shapes: Graph | Path | str | None = None) -> ValidationReport:
     """Validate ``data_graph`` (default: ontology + text + data) against ``shapes`` (default: shapes/)."""
     import pyshacl
 
+    from .incremental import results_from_report
     g = data_graph if data_graph is not None else load_graph()
-    if shapes is None or isinstance(shapes, (str, Path)):
-        shapes = parse_file(shapes or SHAPES_FILE)
+    shapes = load_shapes(shapes)
     for prefix, ns in PREFIXES.items():
         g.namespace_manager.bind(prefix, ns, override=False)
     conforms, report, _ = pyshacl.validate(g, shacl_graph=shapes, inference="none",
                                            advanced=True, allow_warnings=True)
-    violations = []
-    for r in report.subjects(SH.resultSeverity, None):
-        msg = report.value(r, SH.resultMessage)
-        violations.append(Violation(
-            focus=_short(report.value(r, SH.focusNode), g),
-            message=str(msg) if msg is not None else "(no message)",
-            path=_path_text(report, report.value(r, SH.resultPath), g),
-            value=_short(report.value(r, SH.value), g),
-            severity=_short(report.value(r, SH.resultSeverity), g).split(":")[-1],
-            shape=_short(report.value(r, SH.sourceShape), g),
-        ))
-    return ValidationReport(conforms=bool(conforms), violations=violations, graph=report)
+    return ValidationReport(conforms=bool(conforms), violations=violations(results_from_report(report), g, shapes),
+                            graph=report)
+
+
+def load_shapes(shapes: Graph | Path | str | None = None) -> Graph:
+    """The shapes graph: as given, or parsed from a file (default: shapes/)."""
+    if shapes is None or isinstance(shapes, (str, Path)):
+        return parse_file(shapes or SHAPES_FILE)
+    return shapes
 
 
 def validate_quads(quads, *, shapes: Graph | Path | str | None = None) -> ValidationReport:
@@ -112,63 +120,115 @@ def validate_quads(quads, *, shapes: Graph | Path | str | None = None) -> Valida
     return validate(graph_from_quads(quads), shapes=shapes)
 
 
-__all__ += ["validate_quads"]
+__all__ += ["validate_quads", "violations", "load_shapes"]
 
 
 class ShapesGate:
-    """The shapes check every curated write passes (``CuratedStore(check=ShapesGate(...))``).
+    """The shapes check every curated write passes: a :class:`kg.changes.Step` of
+    :class:`kg.curated.CuratedStore`, built on :class:`kg.incremental.IncrementalValidator`.
 
-    It validates the would-be data quads in a forked, niced child: readers keep the CPU, and a
-    check that runs past ``timeout`` seconds is killed (503 Refusal). Called with the quads, it
-    returns None when they conform, else the report as a dict (conforms, text, violations).
+    It keeps the validation results of the current data and, for each change, re-checks only what
+    the change can affect, with the verdict a full pySHACL validation would give (proven by
+    tests/validation/test_incremental.py). Small changes are checked in the writing thread
+    (milliseconds); a change of more than ``fork_above`` quads is checked in a forked child at low
+    CPU priority (readers keep the CPU), killed past ``timeout`` seconds (503 Refusal). A refused
+    change raises a 422 Refusal whose report is a dict (conforms, text, violations).
     """
 
-    def __init__(self, shapes: Graph | Path | str | None = None, timeout: float = 120.0):
-        import pyshacl  # noqa: F401  imported once here, so each write's forked check starts at once
-        self.shapes, self.timeout = shapes, float(timeout)
+    def __init__(self, shapes: Graph | Path | str | None = None, timeout: float = 120.0, *,
+                 fork_above: int = 1000, max_seen: int = 10_000):
+        from .incremental import IncrementalValidator
+        self.shapes = load_shapes(shapes)
+        self.timeout, self.fork_above, self.max_seen = float(timeout), fork_above, max_seen
+        self.validator = IncrementalValidator(self.shapes)
+        self._data = None       # () -> the data quads, to start again after losing track
+        self._seen = 0
+
+    # -- the Step protocol ------------------------------------------------------------------------
+    def start(self, data) -> None:
+        """``data()``: the store's data quads (read again when the gate loses track, see :meth:`seen`)."""
+        self._data = data
+        self.validator.reset(data())
+        self._seen = 0
+
+    def seen(self, removed, added) -> None:
+        """A change another process made durable. Queued until this process writes; past
+        ``max_seen`` queued quads (a process that never writes, such as a query process) the queue
+        is dropped and the next write starts again from the store's data."""
+        if self._seen is None:
+            return
+        self._seen += len(removed) + len(added)
+        if self._seen > self.max_seen:
+            self._seen = None
+            self.validator.seen_overflow()
+            return
+        self.validator.seen(removed, added)
+
+    def prepare(self, removed, added):
+        from .changes import Refusal
+        if self._seen is None:  # lost track of the data: start again from the store's
+            self.start(self._data)
+        try:
+            if len(removed) + len(added) > self.fork_above:
+                verdict = self._in_child(removed, added)
+            else:
+                verdict = self.validator.prepare(removed, added)
+        except Refusal:
+            raise
+        except Exception:  # a bug in the incremental check must not stop writes: check it all, and start again
+            import logging
+            logging.getLogger(__name__).exception("incremental shapes check failed; validating the whole graph")
+            self.validator.abort()
+            self._seen = None
+            gone = set(removed)
+            report = self([q for q in self._data() if q not in gone] + list(added))
+            if report is not None:
+                raise Refusal(422, "the change would make the graph break its shapes; nothing was changed",
+                              report) from None
+            return [], []
+        if not verdict.conforms:
+            self.validator.abort()
+            raise Refusal(422, "the change would make the graph break its shapes; nothing was changed",
+                          self.report(verdict))
+        return [], []
+
+    def commit(self) -> None:
+        if self._seen is not None:
+            self.validator.commit()
+
+    def abort(self) -> None:
+        self.validator.abort()
+
+    # -- reports ----------------------------------------------------------------------------------
+    def report(self, verdict) -> dict:
+        rep = ValidationReport(verdict.conforms, violations(verdict.results, self.validator.rg, self.shapes))
+        return {"conforms": rep.conforms, "text": rep.text(), "violations": [v.as_dict() for v in rep.violations]}
 
     def __call__(self, quads) -> dict | None:
-        import os
-        import select
-        import signal
-        import time
+        """A full check of ``quads`` (the whole would-be data), for callers that have only those."""
+        rep = validate_quads(quads, shapes=self.shapes)
+        return None if rep.conforms else {"conforms": False, "text": rep.text(),
+                                          "violations": [v.as_dict() for v in rep.violations]}
 
+    def _in_child(self, removed, added):
+        """The verdict on a large change, found in a forked, niced child under the time limit
+        (:mod:`kg.isolated`); the parent then takes the child's results instead of computing them."""
+        from . import isolated
         from .changes import Refusal
-        quads = list(quads)
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            try:
-                os.close(r)
-                os.nice(10)
-                rep = validate_quads(quads, shapes=self.shapes)
-                out = {"conforms": rep.conforms, "text": rep.text(),
-                       "violations": [v.as_dict() for v in rep.violations]}
-                with os.fdopen(w, "wb") as f:
-                    f.write(json.dumps(out).encode())
-            finally:
-                os._exit(0)
-        os.close(w)
-        chunks, deadline = [], time.monotonic() + self.timeout
+
+        def outcome():
+            self.validator.prepare(removed, added)
+            return self.validator.outcome()
         try:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([r], [], [], left)[0]:
-                    os.kill(pid, signal.SIGKILL)
-                    raise Refusal(503, f"checking the change against the shapes took longer than {self.timeout:g} s; "
-                                       "nothing was changed (VALIDATION_TIMEOUT)")
-                chunk = os.read(r, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(r)
-            os.waitpid(pid, 0)
-        try:
-            report = json.loads(b"".join(chunks))
-        except ValueError:
+            found = isolated.run(outcome, timeout=self.timeout)
+        except isolated.Overrun:
+            raise Refusal(503, f"checking the change against the shapes took longer than {self.timeout:g} s; "
+                               "nothing was changed (VALIDATION_TIMEOUT)") from None
+        except isolated.Failed as exc:  # a bug in the incremental check: prepare() falls back to a full one
+            raise RuntimeError(f"the incremental check failed in its child: {exc}") from None
+        except (isolated.Crashed, isolated.OutOfMemory):
             raise Refusal(503, "the shapes check failed to run; nothing was changed") from None
-        return None if report["conforms"] else report
+        return self.validator.adopt(removed, added, found)
 
 
 __all__ += ["ShapesGate"]

@@ -11,12 +11,14 @@ is reached with :func:`kg.web.state.current_state`.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from flask import Flask
 
 from .. import settings
-from ..backends import open_store
+from ..backends import kind, open_store
+from ..cachedir import UnsafeCacheDir, user_cache
 from ..curated import CuratedStore
 from ..namespaces import GRAPH
 from ..sources import parse_sources
@@ -70,8 +72,28 @@ def _store(config, writes: bool) -> Store:
     if writes and not isinstance(store, CuratedStore):
         return _curated_store(config)
     if store is None or isinstance(store, (str, Path)):
-        return open_store(store, sources=parse_sources(config["SOURCES"]), **config["STORE_OPTIONS"])
+        options = dict(config["STORE_OPTIONS"])
+        if kind(store) == "memory":
+            options = {"snapshot_dir": _snapshot_dir(config["SNAPSHOT_DIR"]),
+                       "snapshot_min_mb": float(config["SNAPSHOT_MIN_MB"]), "say": _say}
+        try:
+            return open_store(store, sources=parse_sources(config["SOURCES"]), **options)
+        except UnsafeCacheDir as exc:
+            _say(f"snapshot directory not used ({exc}); loading the source files into memory")
+            return open_store(store, sources=parse_sources(config["SOURCES"]))
     return store
+
+
+def _snapshot_dir(value: str | None) -> Path | None:
+    """SNAPSHOT_DIR: 'auto' is the user's cache directory; 'none' (or empty) turns snapshots off."""
+    if not value or str(value).lower() == "none":
+        return None
+    return user_cache("snapshots") if str(value).lower() == "auto" else Path(value)
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"[kg] {message}\n")
+    sys.stderr.flush()
 
 
 def _writable_prefix(value: str | None) -> str:
@@ -92,7 +114,8 @@ def _curated_store(config) -> CuratedStore:
     return CuratedStore(config["STATE_DIR"], parse_sources(config["SOURCES"]),
                         writable_prefix=_writable_prefix(config["WRITABLE_GRAPHS"]),
                         allow_default_graph=bool(config["WRITE_DEFAULT_GRAPH"]),
-                        check=ShapesGate(config["SHAPES"], config["VALIDATION_TIMEOUT"]))
+                        check=ShapesGate(config["SHAPES"], config["VALIDATION_TIMEOUT"],
+                                         fork_above=int(config["VALIDATION_FORK_ABOVE"])))
 
 
 __all__ = ["create_app", "EndpointState", "current_state", "parse_sources", "DEFAULTS"]

@@ -141,4 +141,102 @@ def add_using(update: str, default_graphs: list[str], named_graphs: list[str]) -
     return "".join(out)
 
 
-__all__ = ["Scan", "scan", "tokens", "lex", "add_using"]
+def operations(update: str) -> list[tuple[str, list[str], str]]:
+    """The operations of a SPARQL Update: (the PREFIX/BASE declarations before it, its leading
+    keywords in upper case, the text after them), so one operation can be run on its own.
+
+    >>> [(k, b.strip()) for _, k, b in operations('PREFIX e: <http://e/> INSERT DATA { e:a e:b "x;y" } ; DELETE WHERE { ?s ?p ?o }')]
+    [(['INSERT', 'DATA'], '{ e:a e:b "x;y" }'), (['DELETE', 'WHERE'], '{ ?s ?p ?o }')]
+    >>> operations('PREFIX e: <http://e/> INSERT DATA { e:a e:b 1 }')[0][0]
+    'PREFIX e: <http://e/>'
+    """
+    out, prologue, depth = [], [], 0
+    keywords: list[str] = []
+    body = decl = None
+
+    def close(end: int) -> None:
+        if keywords:
+            out.append((" ".join(prologue), list(keywords), update[body:end]))
+
+    for m in _TOKEN.finditer(update):
+        kind, val = m.lastgroup, m.group()
+        if kind in ("ws", "comment"):
+            continue
+        if depth == 0 and decl is not None:  # inside PREFIX p: <iri> or BASE <iri>
+            if kind == "iri":
+                prologue.append(update[decl:m.end()])
+                decl = None
+            continue
+        if kind == "other" and val in "{}":
+            depth += 1 if val == "{" else -1
+        if depth == 0 and kind == "word" and val.upper() in ("PREFIX", "BASE") and not keywords:
+            decl = m.start()
+            continue
+        if depth == 0 and kind == "other" and val == ";":
+            close(m.start())
+            keywords, body = [], None
+            continue
+        if depth == 0 and kind == "word" and body is None:
+            keywords.append(val.upper())
+            continue
+        if body is None:
+            body = m.start()
+    close(len(update))
+    return out
+
+
+def graphs_only(update: str) -> list[str] | None:
+    """The graphs an update reads and writes when it names them all: every pattern and template of
+    every operation inside ``GRAPH <iri> { ... }`` (or a prefixed name), nothing in the default
+    graph, no ``GRAPH ?var``, no WITH or USING; None otherwise (or for graph management: CLEAR,
+    DROP, LOAD, ...). Such an update can be run on a store holding just those graphs.
+
+    >>> graphs_only('PREFIX e: <http://e/> DELETE WHERE { GRAPH e:g { e:a e:b ?o } } ; INSERT DATA { GRAPH <http://e/h> { e:a e:b 1 } }')
+    ['http://e/g', 'http://e/h']
+    >>> graphs_only('DELETE WHERE { ?s ?p ?o }'), graphs_only('DELETE WHERE { GRAPH ?g { ?s ?p ?o } }')
+    (None, None)
+    >>> graphs_only('DELETE { GRAPH <http://e/g> { ?s ?p ?o } } WHERE { GRAPH <http://e/g> { ?s ?p ?o } FILTER EXISTS { ?s ?p ?x } }') is None
+    True
+    """
+    prefixes: dict[str, str] = {}
+    graphs: list[str] = []
+    toks = list(tokens(update))
+    depth, i = 0, 0
+    while i < len(toks):
+        kind, val = toks[i]
+        word = val.upper() if kind == "word" else None
+        if depth == 0:
+            if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
+                prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
+                i += 3
+                continue
+            if word in ("WITH", "USING", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "BASE"):
+                return None
+            if kind == "other" and val == "{":
+                depth = 1
+            elif not (word in ("INSERT", "DELETE", "DATA", "WHERE") or (kind == "other" and val == ";")):
+                return None
+        elif depth == 1:
+            if word == "GRAPH" and i + 2 < len(toks) and toks[i + 2] == ("other", "{"):
+                kind2, name = toks[i + 1]
+                if kind2 == "iri":
+                    graphs.append(name[1:-1])
+                elif kind2 == "pname" and name.partition(":")[0] in prefixes:
+                    pre, _, local = name.partition(":")
+                    graphs.append(prefixes[pre] + local)
+                else:
+                    return None
+                depth, i = 2, i + 3
+                continue
+            if kind == "other" and val == "}":
+                depth = 0
+            elif not (kind == "other" and val == "."):
+                return None
+        else:
+            if kind == "other" and val in "{}":
+                depth += 1 if val == "{" else -1
+        i += 1
+    return sorted(set(graphs)) if graphs and depth == 0 else None
+
+
+__all__ = ["Scan", "scan", "tokens", "lex", "add_using", "operations", "graphs_only"]
