@@ -334,9 +334,11 @@ class CuratedStore(OxigraphStore):
         self._snapshots = _Snapshots()
 
     # -- reading: each call starts on a whole state ------------------------------------------
-    def query(self, query: str, dataset=None, *, union_default: bool = True, base_iri: str | None = None):
+    def query(self, query: str, dataset=None, *, union_default: bool = True, base_iri: str | None = None,
+              inferred: bool = True, functions: dict | None = None):
         run = super().query
-        return self._snapshots.read(lambda: run(query, dataset, union_default=union_default, base_iri=base_iri))
+        return self._snapshots.read(lambda: run(query, dataset, union_default=union_default, base_iri=base_iri,
+                                                inferred=inferred, functions=functions))
 
     def triple_count(self, graph: str | None = None) -> int:
         if graph is None:

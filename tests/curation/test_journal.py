@@ -1,6 +1,7 @@
 """The durable state underneath the write path: the journal, restarts, and the curator's commands."""
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import threading
@@ -14,6 +15,7 @@ import kg.journal
 from kg.cli import main
 from kg.curated import CuratedStore, Refusal, read_state
 from kg.journal import Journal, JournalError
+from kg.store import OxigraphStore
 
 from conftest import EX, GRAPHS
 
@@ -220,3 +222,13 @@ def test_a_long_query_does_not_hold_back_a_change(fixture_sources, tmp_path):
     t.join()
     assert all(released), "catching up waited for the query until its time limit"
     assert counts == [len(a.store)] and len(a.store) > before  # started again: the whole change counted
+
+
+@pytest.mark.parametrize("name", ["query", "triple_count", "named_graphs", "dump"])
+def test_the_curated_reads_take_what_the_store_contract_takes(name):
+    """The curated store wraps the reads to run them on a whole state; the wrapper must pass on every
+    option (regression: ``query`` dropped ``inferred`` and ``functions``, and a curated server answered
+    every SPARQL query with a 400)."""
+    def options(cls):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(getattr(cls, name)).parameters.values()]
+    assert options(CuratedStore) == options(OxigraphStore)
