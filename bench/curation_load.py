@@ -112,7 +112,7 @@ class CurationServer:
         args = [sys.executable, str(Path(root) / "server.py"), "--bind", f"127.0.0.1:{self.port}",
                 "--workers", str(workers), "--allow-update", "--state-dir", str(state_dir),
                 "--tokens", str(tokens), "--writable-graphs", PREFIX, "--no-dump-warmup",
-                "--log-level", "warning"]
+                "--log-level", "warning", "--client-queries", "0", "--client-requests", "0"]  # all readers share one address here
         for d in data or []:
             args += ["--data", d]
         env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}

@@ -242,7 +242,9 @@ def fmt(value, spec: str = ".2f", none: str = "n/a") -> str:
 
 
 #: key -> (label, command, env, endpoint path); "{py}", "{root}" and "{port}" are filled in per run
-KG = ["{py}", "{root}/server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup"]
+# dumps are not what is measured; wrk's connections all come from one address (no per-client limits)
+KG = ["{py}", "{root}/server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup",
+      "--client-queries", "0", "--client-requests", "0"]
 SERVERS = {
     "kg": ("kg endpoint (2 workers, time limit, result cache)", KG, None, "/sparql"),
     "kg-nocache": ("kg endpoint, result cache off", KG + ["--result-cache-mb", "0"], None, "/sparql"),
@@ -313,6 +315,8 @@ def throughput(duration: int, connections: int, workdir: Path, keys: list[str] |
             label, cmd, env, endpoint = SERVERS[base_key]
             root = before if key.startswith("before:") else ROOT
             cmd = [fill.get(c, c).replace("{root}", str(root)) for c in cmd]
+            if root != ROOT:  # an older checkout may not know the per-client limits (then it has none)
+                cmd = _known_flags(cmd, root)
             if cmd[1:2] == [str(root / "server.py")]:
                 cmd += data_args
             s = Server(("before: " if root != ROOT else "") + label, cmd,
@@ -374,6 +378,21 @@ def throughput(duration: int, connections: int, workdir: Path, keys: list[str] |
     return results
 
 
+def _known_flags(cmd: list[str], root: Path) -> list[str]:
+    """``cmd`` without the per-client flags (each with its value) that ``root``'s settings lack."""
+    known = (root / "src" / "kg" / "settings.py").read_text(encoding="utf-8")
+    out, skip = [], False
+    for arg in cmd:
+        if skip:
+            skip = False
+            continue
+        if arg in ("--client-queries", "--client-requests") and f'"{arg}"' not in known:
+            skip = True
+            continue
+        out.append(arg)
+    return out
+
+
 def summary(rs: list[dict]) -> dict:
     """Medians over the rounds of one server (and every round's figures)."""
     med = lambda k: statistics.median([r[k] for r in rs if r[k] is not None]) if any(r[k] is not None for r in rs) else None  # noqa: E731
@@ -422,7 +441,8 @@ print(json.dumps(out))
         res = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
         srv = Server(f"synthetic {n}", [sys.executable, "server.py", "--bind", "127.0.0.1:{port}", "--workers", "2", "--no-dump-warmup",
                                          "--data", f"{path}=https://w3id.org/deepseek-kg/graph/synthetic", "--snapshot-dir", "none",
-                                         "--query-timeout", "30", "--result-cache-mb", "0"])
+                                         "--query-timeout", "30", "--result-cache-mb", "0", "--client-queries", "0",
+                                         "--client-requests", "0"])
         http = {}
         try:
             for name, q in SYNTHETIC_QUERIES.items():

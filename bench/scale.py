@@ -438,7 +438,8 @@ class KgServer(Server):
         self.name, self.port = name, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "server.py", "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--no-dump-warmup",
-               "--result-cache-mb", "0", "--query-timeout", "30", "--log-level", "warning"] + extra
+               "--result-cache-mb", "0", "--query-timeout", "30", "--log-level", "warning",
+               "--client-queries", "0", "--client-requests", "0"] + extra  # the load comes from one address
         self.errlog = tempfile.TemporaryFile()
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.errlog, start_new_session=True,

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kg.sources import SourceFile
 from kg.web import create_app
@@ -53,6 +54,13 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome, report.longrepr = "failed", f"skipped in CI, where every tool is installed: {reason}"
+# Hypothesis profiles: "ci" (the default: every property test bounded, no per-example deadline, as the
+# machine is shared) and "long" (the fuzz run reported in docs/security.md):
+#   python -m pytest tests/security/test_fuzz.py --hypothesis-profile=long
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=3000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +111,16 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, args: list[str], env: dict | None = None):
+    def __init__(self, args: list[str], env: dict | None = None, log: Path | None = None):
+        """``log``: a file that gets the server's output (else a pipe, read if it fails to start)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        out = open(log, "wb") if log else subprocess.PIPE
         self.proc = subprocess.Popen(
             [sys.executable, str(REPO / "server.py"), "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", *args],
-            cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            cwd=REPO, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
+        if log:
+            out.close()
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -116,7 +128,8 @@ class LiveServer:
                 break
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    out = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else ""
+                    out = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None \
+                        and self.proc.stdout else ""
                     self.stop()
                     raise RuntimeError(f"server did not start: {out[-2000:]}")
                 time.sleep(0.05)
@@ -138,8 +151,8 @@ def start_server():
     """A factory: ``start_server(["--data", "x.ttl=http://g", ...])`` -> LiveServer (gunicorn)."""
     servers = []
 
-    def start(args: list[str], env: dict | None = None) -> LiveServer:
-        s = LiveServer(args, env)
+    def start(args: list[str], env: dict | None = None, log: Path | None = None) -> LiveServer:
+        s = LiveServer(args, env, log)
         servers.append(s)
         return s
 

@@ -2,8 +2,9 @@
 
 The operator keeps a tokens file (JSON) of ``{"name", "role", "sha256"}`` entries; ``kg token
 add NAME --role write`` makes a random token, prints it once and stores only its SHA-256.
-Roles: ``read`` (may read where reading needs a token) and ``write`` (may also change the
-graph). A token is 32 random bytes, so an unsalted SHA-256 is enough: there is no dictionary
+Roles: ``read`` (may read where reading needs a token), ``write`` (may also change the
+graph) and ``admin`` (may also make mass deletions: a write that removes more than
+WRITE_MAX_REMOVED quads or half the data, see docs/security.md). A token is 32 random bytes, so an unsalted SHA-256 is enough: there is no dictionary
 to attack, and hashing keeps a leaked tokens file from granting access.
 
 >>> import tempfile, pathlib
@@ -25,7 +26,7 @@ from pathlib import Path
 
 __all__ = ["Principal", "Tokens", "TokenFile", "TokenFileError", "add_token", "ROLES", "hash_token"]
 
-ROLES = ("read", "write")
+ROLES = ("read", "write", "admin")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # names go into IRIs of the change log
 
 

@@ -31,6 +31,9 @@ class Refusal(Exception):
         super().__init__(message)
         self.status, self.message, self.report = status, message, report
 
+    def __reduce__(self):  # crosses the pipe from the process that applied the write
+        return Refusal, (self.status, self.message, self.report)
+
 
 @dataclass(frozen=True)
 class Update:
@@ -90,6 +93,7 @@ class ChangeSet:
     kind: str                    # "SPARQL Update", "Graph Store PUT", ...
     text: str                    # the update, or a one-line description of a Graph Store request
     operations: list[Operation]
+    max_removed: int | None = None  # the most quads the writer may remove (None: the admin role, no limit)
 
     def graphs(self) -> list:
         """The graphs the Graph Store operations name (an update names its own inside its text)."""

@@ -15,7 +15,14 @@ A write is a transaction (``CuratedStore._commit``), journal first:
    in time proportional to it; an update whose every pattern is in ``GRAPH <iri>`` blocks runs on a
    copy of those graphs alone. Any other update runs on a copy of the writable graphs and the
    change is the difference (proportional to the graph, as every write was before);
-3. refuse it if it touches a graph outside the writable ones;
+   Every change that needs evaluating (an update with patterns) is evaluated in a child process
+   under the query limits (:mod:`kg.sandbox`: QUERY_TIMEOUT, QUERY_MEMORY_MB, no network, a deep
+   stack), which hands back what it removes and adds: a runaway update is killed there, the lock
+   is free again and nothing was changed;
+3. refuse it if it touches a graph outside the writable ones, changes what the service keeps
+   (the ontology graph, the essay's stored text: :data:`KEPT_GRAPHS`, :func:`kept_quad`), removes
+   more than the writer may (mass deletion needs the admin role: ``max_removed``), or joins blank
+   nodes so that the dumps' canonical form could not be computed in bounded time;
 4. pass it through the store's steps (``kg.changes.Step``): the shapes gate
    (:class:`kg.validate.ShapesGate`) checks the graph as it would be after the change, re-checking
    only what the change can affect; refuse it (422) if it does not conform;
@@ -36,25 +43,29 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from . import entailment
+from . import entailment, sandbox
 from .changes import (AddToGraph, Change, ChangeSet, DeleteData, DropGraph, GraphsUpdate, InsertData, Refusal,
                       ReplaceGraph, Step, Update, graph_label)
 from .journal import Journal, JournalError, fsync_dir
 from .load import LoadError
-from .namespaces import DS, GRAPH
-from .sources import INFERRED_GRAPH, SHAPES_GRAPH, SourceFile
-from .store import Capabilities, OxigraphStore
+from .namespaces import DS, DSK, GRAPH
+from .sources import INFERRED_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH, SourceFile
+from .store import Capabilities, OxigraphStore, StoreError
 
 __all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "data_quads", "prov_record",
-           "quads_text", "patch_text"]
+           "quads_text", "patch_text", "WriteLimits", "KEPT_GRAPHS", "kept_quad", "JournalDamaged"]
 
 CHANGES_GRAPH = str(GRAPH.changes)
+#: graphs no write may change, whatever the token: the service cannot live without them as loaded
+KEPT_GRAPHS = frozenset({ONTOLOGY_GRAPH})
+_ESSAY, _FULL_TEXT = ox.NamedNode(str(DS.essay)), ox.NamedNode(str(DSK.fullText))
 PROV = "http://www.w3.org/ns/prov#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 DCT = "http://purl.org/dc/terms/"
@@ -105,6 +116,111 @@ def _replay(store: ox.Store, records: list[dict]) -> tuple[list[ox.Quad], list[o
 
 def _in(q: ox.Quad, graphs) -> bool:
     return isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs
+
+
+class JournalDamaged(StoreError):
+    """The journal was damaged while the server ran (a 503 for every request until an operator repairs it)."""
+    status = 503
+
+
+def kept_quad(q: ox.Quad) -> bool:
+    """Whether a write may not add or remove ``q``: the essay's stored text (every anchor's offsets
+    point into it) and what makes ds:essay the document it is."""
+    return q.subject == _ESSAY and (q.predicate == _FULL_TEXT or q.predicate == RDF_TYPE)
+
+
+@dataclass(frozen=True)
+class WriteLimits:
+    """How far one write may go: time and memory of applying it (the query limits), and whether
+    the child applying it may use the network (only with a SERVICE allow-list)."""
+    timeout: float = 30.0
+    memory_mb: float = 0
+    network: bool = False
+
+
+def _engine_refusal(exc: Exception) -> Refusal:
+    """An error the engine raised applying an update, as the 4xx it is (never a 500)."""
+    text = " ".join(str(exc).split())[:300]
+    if isinstance(exc, RuntimeError) and "already exists" in text:
+        return Refusal(409, f"{text}; CREATE SILENT does nothing when the graph exists. Nothing was changed")
+    if isinstance(exc, RuntimeError) and "does not exist" in text:
+        return Refusal(404, f"{text}; DROP/CLEAR/MOVE SILENT do nothing when it is missing. Nothing was changed")
+    if isinstance(exc, OSError):
+        return Refusal(400, "the update tried to reach the network (LOAD or SERVICE), which this endpoint does not do; "
+                            "nothing was changed")
+    return Refusal(400, f"the update could not be applied: {text}")
+
+
+#: blank nodes joined to each other (a write's structure with no IRIs): at most this many in one
+#: connected group, and that group must canonicalise (W3C RDFC-1.0, what every dump is written from)
+#: within CANONICAL_SECONDS. RDFC-1.0 is exponential on symmetric structures: a clique of 8 blank
+#: nodes (56 triples) took 7.4 s, a ring of 32 with chords 12 s, a 500-item list 39 s.
+BNODE_GROUP, CANONICAL_SECONDS = 256, 1.0
+
+
+def _bnode_groups(touching: Callable[[ox.BlankNode], list[ox.Quad]], start: set) -> list[list[ox.Quad]]:
+    """The quads of each group of blank nodes joined to those in ``start`` (through quads whose
+    subject and object are both blank nodes; ``touching(node)``: the quads with ``node`` as subject
+    or object); Refusal (400) for a group of more than BNODE_GROUP."""
+    groups, seen = [], set()
+    for b in start:
+        if b in seen:
+            continue
+        group, stack, quads = {b}, [b], {}
+        seen.add(b)
+        while stack:
+            node = stack.pop()
+            for q in touching(node):
+                quads[q] = None
+                for other in (q.subject, q.object):
+                    if isinstance(other, ox.BlankNode) and other not in group:
+                        group.add(other)
+                        seen.add(other)
+                        stack.append(other)
+                        if len(group) > BNODE_GROUP:
+                            raise Refusal(400, f"the write joins more than {BNODE_GROUP} blank nodes to each other; "
+                                               "give some of them IRIs (nothing was changed)")
+        groups.append(list(quads))
+    return groups
+
+
+def _check_blank_nodes(touching: Callable[[ox.BlankNode], list[ox.Quad]], added: list[ox.Quad]) -> None:
+    """Refuse (400) blank-node structures the service's own machinery cannot process in bounded
+    time: every dump is written from the graph's canonical form (RDFC-1.0). Proportional to the
+    groups the change's blank nodes belong to (``touching``: the graph as it would be)."""
+    start = {t for q in added for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+    if not start:
+        return
+    quads = [q for group in _bnode_groups(touching, start) for q in group]
+    if len(quads) < 8:
+        return
+
+    def canonical():
+        d = ox.Dataset(quads)
+        d.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        return len(d)
+    try:
+        sandbox.call(canonical, timeout=CANONICAL_SECONDS, memory_mb=256)
+    except (sandbox.Overrun, sandbox.OutOfMemory):
+        raise Refusal(400, "the blank nodes this write adds are joined so symmetrically that putting the graph in "
+                           f"canonical form (RDFC-1.0, what the dumps are written from) takes more than "
+                           f"{CANONICAL_SECONDS:g} s; give some of them IRIs (nothing was changed)") from None
+
+
+def _diff_text(apply: Callable[[ox.Store], None], before) -> tuple[str, str]:
+    """Run in the sandboxed child: apply the change to a store holding ``before``; (removed, added)
+    as N-Quads (ox.parse keeps their blank-node labels)."""
+    before = set(before)
+    copy = ox.Store()
+    copy.extend(before)
+    try:
+        apply(copy)
+    except Refusal:
+        raise
+    except (SyntaxError, ValueError, RuntimeError, OSError) as exc:
+        raise _engine_refusal(exc) from None
+    after = set(copy)
+    return quads_text(sorted(before - after, key=str)), quads_text(sorted(after - before, key=str))
 
 
 def data_quads(quads) -> list[ox.Quad]:
@@ -220,11 +336,15 @@ class CuratedStore(OxigraphStore):
     def __init__(self, state_dir: Path | str, sources: Iterable[SourceFile] | None = None, *,
                  writable_prefix: str = str(GRAPH), protected: Iterable[str] = (SHAPES_GRAPH, CHANGES_GRAPH,
                                                                                  INFERRED_GRAPH),
-                 allow_default_graph: bool = True, check=None, steps: Iterable[Step] = ()):
+                 allow_default_graph: bool = True, check=None, steps: Iterable[Step] = (),
+                 limits: WriteLimits = WriteLimits(), kept_graphs: Iterable[str] = KEPT_GRAPHS):
         """``check``: the shapes gate every write passes, a :class:`kg.changes.Step` (such as
         :class:`kg.validate.ShapesGate`) or a plain ``check(quads) -> report | None`` given the whole
-        would-be data (shapes and change log left out); ``steps``: more steps, run before it."""
+        would-be data (shapes and change log left out); ``steps``: more steps, run before it.
+        ``limits``: how long and how big evaluating one update may get; ``kept_graphs``: graphs no
+        write may change."""
         self.dir = Path(state_dir)
+        self.limits, self.kept_graphs = limits, frozenset(kept_graphs)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.base, self.journal = self.dir / "base.nq", Journal(self.dir / "journal")
         self.writable_prefix, self.protected = writable_prefix, frozenset(protected)
@@ -245,8 +365,11 @@ class CuratedStore(OxigraphStore):
             self.store.extend(_parse_quads(self.base.read_text("utf-8")))
             self.offset, self.seq = 0, 0
             self.loaded_at = self.base.stat().st_mtime
-            _, end = self.journal.read_from(0)
-            self.journal.truncate_tail(end)  # a record torn by a crash was never acknowledged
+            try:
+                _, end = self.journal.read_from(0)
+            except JournalError as exc:  # one line for the operator (server.py and kg say it, no traceback)
+                raise LoadError(str(exc)) from None
+            self.journal.truncate_tail(end)  # only an unterminated last line: a write never acknowledged
             self.sync()
             self.schema = entailment.materialize(self.store)  # once, after the whole journal
             for step in self.steps:
@@ -305,7 +428,10 @@ class CuratedStore(OxigraphStore):
         if size <= self.offset:
             return False
         with self._mutex:
-            records, end = self.journal.read_from(self.offset)
+            try:
+                records, end = self.journal.read_from(self.offset)
+            except JournalError as exc:  # damaged while serving: every request says so, none answers stale
+                raise JournalDamaged(str(exc)) from None
             if not records:
                 return False
             changes = [(_parse_quads(rec["removed"]), _parse_quads(rec["added"])) for rec in records]
@@ -361,33 +487,45 @@ class CuratedStore(OxigraphStore):
         ops = changes.operations
         if any(isinstance(op, Update) for op in ops):  # to be evaluated: on a copy of it all (module docstring)
             return self.transact(lambda copy: apply_operations(copy, ops), agent=agent, kind=changes.kind,
-                                 text=changes.text, lock_timeout=lock_timeout)
+                                 text=changes.text, lock_timeout=lock_timeout, max_removed=changes.max_removed)
         return self._commit(lambda: self._delta(ops), agent=agent, kind=changes.kind, text=changes.text,
-                            lock_timeout=lock_timeout)
+                            lock_timeout=lock_timeout, max_removed=changes.max_removed)
 
     def transact(self, apply: Callable[[ox.Store], None], *, agent: str, kind: str, text: str,
-                 check: Callable[[list[ox.Quad]], object] | None = None, lock_timeout: float | None = None) -> Change:
-        """Run ``apply`` on a copy of the writable graphs; the change is the difference, checked and
-        made durable like any other (module docstring). ``apply`` may raise Refusal, or
-        SyntaxError/ValueError (raised as a 400). ``check(quads)``: a whole-graph check instead of the
-        store's steps."""
+                 check: Callable[[list[ox.Quad]], object] | None = None, lock_timeout: float | None = None,
+                 max_removed: int | None = None) -> Change:
+        """Run ``apply`` on a copy of the writable graphs, in a sandboxed child (past the time or
+        memory limit it is killed: 503); the change is the difference, checked and made durable like
+        any other (module docstring). ``apply`` may raise Refusal, or an engine error (answered as a
+        4xx). ``check(quads)``: a whole-graph check instead of the store's steps. ``max_removed``: the
+        most quads this writer may remove, and then never more than half of the writable data (None:
+        no limit, the admin role)."""
         steps = None if check is None else [_WholeGraphCheck(check, self)]
         return self._commit(lambda: self._copy_delta(apply), agent=agent, kind=kind, text=text,
-                            lock_timeout=lock_timeout, steps=steps)
+                            lock_timeout=lock_timeout, steps=steps, max_removed=max_removed)
 
     def _copy_delta(self, apply: Callable[[ox.Store], None]) -> tuple[list, list]:
         # updates see the graph store without the protected graphs: CLEAR ALL clears what
         # curators may write, and nothing an update does can reach the shapes or the change log
         quads = self._snapshots.read(lambda: self.store.quads_for_pattern(None, None, None, None))
         before = [q for q in quads if not _in(q, self.protected)]
-        copy = ox.Store()
-        copy.extend(before)
+        return self._evaluate(lambda: _diff_text(apply, before))
+
+    def _evaluate(self, diff: Callable[[], tuple[str, str]]) -> tuple[list, list]:
+        """``diff()`` (evaluating an update on a copy) in a child under the write limits (kg.sandbox);
+        the quads it removes and adds. Overruns are 503 and engine errors 4xx: nothing was changed."""
+        lim = self.limits
         try:
-            apply(copy)
-        except (SyntaxError, ValueError) as exc:
-            raise Refusal(400, f"the update could not be applied: {' '.join(str(exc).split())[:300]}") from None
-        before_set, after = set(before), set(copy)
-        return sorted(before_set - after, key=str), sorted(after - before_set, key=str)
+            removed, added = sandbox.call(diff, timeout=lim.timeout, memory_mb=lim.memory_mb, network=lim.network)
+        except sandbox.Overrun as exc:
+            raise Refusal(503, f"applying the write: {exc} (QUERY_TIMEOUT); nothing was changed") from None
+        except sandbox.OutOfMemory as exc:
+            raise Refusal(503, f"applying the write: {exc}; nothing was changed") from None
+        except sandbox.ChildFailed as exc:
+            raise Refusal(500, f"applying the write failed: {exc}; nothing was changed") from None
+        except (SyntaxError, ValueError, RuntimeError, OSError) as exc:  # raised by ``apply`` itself
+            raise _engine_refusal(exc) from None
+        return sorted(_parse_quads(removed), key=str), sorted(_parse_quads(added), key=str)
 
     def _delta(self, ops) -> tuple[list, list]:
         """What operations that say their quads (or the graphs they touch) change, without applying
@@ -416,16 +554,11 @@ class CuratedStore(OxigraphStore):
                 names = [ox.NamedNode(g) for g in op.graphs]
                 now = [q for g in names for q in self.store.quads_for_pattern(None, None, None, g)]
                 before = {q for q in now if q not in removed} | {q for q in added if q.graph_name in names}
-                scratch.clear()
-                scratch.extend(before)
-                try:
-                    scratch.update(op.sparql, base_iri=op.base_iri)
-                except (SyntaxError, ValueError) as exc:
-                    raise Refusal(400, f"the update could not be applied: {' '.join(str(exc).split())[:300]}") from None
-                after = set(scratch)
-                for q in before - after:
+                gone, new = self._evaluate(  # in a sandboxed child, like any update that is evaluated
+                    lambda: _diff_text(lambda st: st.update(op.sparql, base_iri=op.base_iri), before))
+                for q in gone:
                     delete(q)
-                for q in after - before:
+                for q in new:
                     insert(q)
                 continue
             if isinstance(op, (ReplaceGraph, DropGraph)):
@@ -443,7 +576,7 @@ class CuratedStore(OxigraphStore):
         return q in self.store
 
     def _commit(self, find: Callable[[], tuple[list, list]], *, agent: str, kind: str, text: str,
-                lock_timeout: float | None = None, steps=None) -> Change:
+                lock_timeout: float | None = None, steps=None, max_removed: int | None = None) -> Change:
         """Find the change under the lock, pass it through the steps, journal it, apply it in place."""
         steps = self.steps if steps is None else steps
         started = _now()
@@ -456,8 +589,8 @@ class CuratedStore(OxigraphStore):
             removed, added = find()
             if not removed and not added:  # nothing to make durable, nothing to log
                 return Change(0, agent, kind, text, at=_now())
-            for g in sorted({q.graph_name for q in removed + added}, key=str):
-                self.check_writable(g)
+            self._check_reach(removed, added, max_removed)
+            _check_blank_nodes(self._would_touch(removed, added), added)
             prepared = []
             try:
                 for step in steps:
@@ -489,6 +622,45 @@ class CuratedStore(OxigraphStore):
             for step in prepared:
                 step.commit()
             return change
+
+    def _check_reach(self, removed: list[ox.Quad], added: list[ox.Quad], max_removed: int | None) -> None:
+        """Refuse (403) a change to what the service keeps, a graph outside the writable ones, or a
+        mass deletion by a writer without that authority."""
+        for q in removed + added:
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in self.kept_graphs:
+                raise Refusal(403, f"the write would change <{q.graph_name.value}>, which the service keeps as it "
+                                   "was loaded (the ontology changes with the source files); nothing was changed")
+            if kept_quad(q):
+                raise Refusal(403, "the write would change the essay's stored text (ds:essay dsk:fullText), which "
+                                   "every anchor points into; nothing was changed")
+        for g in sorted({q.graph_name for q in removed + added}, key=str):
+            self.check_writable(g)
+        if max_removed is None or not removed:
+            return
+        if len(removed) > max_removed:
+            most = max_removed
+        else:  # counted only for a write that removes something (the writable data: all but the kept graphs)
+            data = len(self.store) - sum(self.triple_count(g) for g in self.protected)
+            most = min(max_removed, data // 2)
+        if len(removed) > most:
+            raise Refusal(403, f"the write would remove {len(removed)} quads; a write may remove at most {most} "
+                               f"(WRITE_MAX_REMOVED={max_removed}, and never half the data) unless its token has "
+                               "the admin role; nothing was changed")
+
+    def _would_touch(self, removed: list[ox.Quad], added: list[ox.Quad]) -> Callable[[ox.BlankNode], list[ox.Quad]]:
+        """``touching(node)``: the quads with ``node`` as subject or object in the graph as the change
+        would leave it (for the blank-node check, without applying the change)."""
+        gone, new = set(removed), {}
+        for q in added:
+            for t in {q.subject, q.object}:
+                if isinstance(t, ox.BlankNode):
+                    new.setdefault(t, []).append(q)
+
+        def touching(node: ox.BlankNode) -> list[ox.Quad]:
+            here = list(self.store.quads_for_pattern(node, None, None, None)) + \
+                list(self.store.quads_for_pattern(None, None, node, None))
+            return [q for q in here if q not in gone] + new.get(node, [])
+        return touching
 
     def _graph_had_quads(self, g) -> bool:
         return next(iter(self.store.quads_for_pattern(None, None, None, g)), None) is not None
@@ -533,6 +705,9 @@ def read_state(state_dir: Path | str) -> ox.Store:
         raise LoadError(f"{d}: not a state directory (no base.nq); the server writes one with --state-dir")
     store = ox.Store()
     store.extend(_parse_quads((d / "base.nq").read_text("utf-8")))
-    _replay(store, Journal(d / "journal").read_from(0)[0])
+    try:
+        _replay(store, Journal(d / "journal").read_from(0)[0])
+    except JournalError as exc:
+        raise LoadError(str(exc)) from None
     return store
 

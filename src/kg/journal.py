@@ -3,8 +3,14 @@
 Each record is one line: ``<crc32 hex> <json>\\n``. A write is acknowledged only after its
 record has been written and ``fsync``'d, so it survives ``kill -9`` and a restart. A record
 cut short (the process killed mid-``write``, or a crash before the disk caught up) has no
-newline or a wrong checksum: readers stop before it and the next writer truncates it, so an
-unacknowledged write is either wholly in the journal or wholly absent.
+newline: readers stop before it and the next writer truncates it, so an unacknowledged write is
+either wholly in the journal or wholly absent.
+
+Only that unterminated last line may be dropped. A *complete* line (it ends with a newline)
+whose checksum or JSON is wrong held an acknowledged write: reading it raises
+:class:`JournalError` with one line naming the file, the record and what to do, and nothing
+truncates it (the server does not start, ``kg diff`` says so), whether it is the last record
+or not.
 
 >>> import tempfile, pathlib
 >>> j = Journal(pathlib.Path(tempfile.mkdtemp()) / "journal")
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -72,16 +79,29 @@ class Journal:
         while True:
             nl = data.find(b"\n", pos)
             if nl < 0:
-                break  # a record still being written, or cut short: not there yet
+                break  # a record still being written, or cut short: not there yet (a torn tail)
             rec = _decode(data[pos:nl])
-            if rec is None:
-                if data.find(b"\n", nl + 1) >= 0:  # damage with whole records after it: not a torn tail
-                    raise JournalError(f"{self.path}: record at byte {offset + pos} is damaged "
-                                       "(checksum mismatch) and is followed by others; restore from a backup")
-                break
+            if rec is None:  # a whole line that does not read back: an acknowledged write is damaged
+                raise JournalError(self.damage(offset + pos, len(records), data[pos:nl]))
             records.append(rec)
             pos = nl + 1
         return records, offset + pos
+
+    def damage(self, at: int, before: int, line: bytes) -> str:
+        """One line saying which record is damaged and what to do about it."""
+        seq = re.search(rb'"seq":(\d+)', line)
+        which = f"record seq {int(seq.group(1))}" if seq else "a record"
+        later = "; the records after it are kept" if at + len(line) + 1 < self._size() else ""
+        return (f"{self.path}: {which} at byte {at} is damaged (its checksum does not match; {before} records before "
+                f"it read fine{later}). Nothing was changed. Stop the server, keep a copy of the file, then restore it "
+                f"from a backup, or cut it at that record with `truncate -s {at} {self.path}` (the writes from there "
+                "on are lost) and start again.")
+
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
 
     def truncate_tail(self, end: int) -> int:
         """Drop bytes after ``end`` (a torn last record); the bytes dropped. Caller holds the lock."""

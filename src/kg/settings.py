@@ -89,10 +89,15 @@ _ROWS = [
     Setting("PORT", None, "int", "port to listen on (with --host, instead of --bind)", "--port", "server", "server",
             shown="from --bind"),
     Setting("WORKERS", None, "int", "gunicorn worker processes", "--workers", "server", "server", shown="one per core"),
-    Setting("THREADS", 0, "int", "threads per worker; >1 uses gunicorn's gthread worker (0: 1, or 8 for a remote "
-            "--store, 4 with --allow-update)", "--threads", "server", "server", shown="1 (see meaning)"),
+    Setting("THREADS", 0, "int", "threads per worker (0: 8; each may wait on a query process, a remote engine or "
+            "the write lock)", "--threads", "server", "server", shown="8"),
     Setting("LOG_LEVEL", "info", "str", "gunicorn's log level", "--log-level", "server", "server"),
     Setting("ACCESS_LOG", False, "bool", "log every request to stderr", "--access-log", "server", "server"),
+    Setting("REQUEST_TIMEOUT", 10.0, "float", "seconds a client has to send a whole request (line, headers and body) "
+            "once it starts; slower clients get 408 and never hold a thread", "--request-timeout", "server", "server",
+            shown="10 s"),
+    Setting("CLIENT_REQUESTS", 1, "int", "requests of one client (address) each worker handles at once; the next "
+            "ones wait their turn, read and parked without a thread; 0: no limit", "--client-requests", "server", "server"),
     Setting("DUMP_WARMUP", True, "bool", "write the /dumps/ files in the background at start-up (else on first "
             "download)", "--no-dump-warmup", "server", "server", shown="on"),
     # -- the endpoint --------------------------------------------------------------------------
@@ -111,8 +116,20 @@ _ROWS = [
     Setting("QUERY_TIMEOUT", 5.0, "float", "seconds a query may run before it is stopped (503); 0: no limit",
             "--query-timeout", shown="5 s"),
     Setting("QUERY_PROCESSES", 2, "int", "killable query processes per worker (server.py sets it to the threads)"),
-    Setting("QUERY_ISOLATION", "process", "str", "'process': killable query processes; 'worker': the sync worker "
-            "runs the query and is ended on overrun (server.py picks it for one thread)"),
+    Setting("QUERY_ISOLATION", "process", "str", "'process': killable, sandboxed query processes; 'worker': the "
+            "query runs in a one-thread worker, which is ended on overrun (no memory limit, no network sandbox)"),
+    Setting("QUERY_MEMORY_MB", 512, "float", "MB one query (or update) may allocate beyond its process's size; more "
+            "is stopped with 503; 0: no limit", "--query-memory-mb", shown="512 MB"),
+    Setting("CLIENT_QUERIES", 2, "int", "queries one client (address; an IPv6 /64) may run at once in each worker; "
+            "more get 429; 0: no limit", "--client-queries"),
+    Setting("TRUSTED_PROXIES", ["127.0.0.1", "::1"], "list", "addresses of reverse proxies whose X-Forwarded-For "
+            "names the client (for CLIENT_QUERIES; the flag repeats)", "--trusted-proxy", shown="127.0.0.1, ::1",
+            metavar="ADDRESS"),
+    Setting("MAX_NESTING", 64, "int", "deepest nesting of { ( [ in a query, update or request body (the engine "
+            "recurses once per level); deeper gets 400", shown="64"),
+    Setting("PUBLIC_URL", None, "str", "the service's public address (scheme://host[:port]): the base IRI of "
+            "relative IRIs in queries, updates and Graph Store bodies (never the Host header)", "--public-url",
+            shown="http://localhost", metavar="URL"),
     Setting("MAX_ROWS", 10_000, "int", "rows (or triples) per answer; more are cut and the answer says so; 0: no cap",
             "--max-rows", shown="10,000"),
     Setting("MAX_QUERY_LENGTH", 100_000, "int", "characters of query text; longer gets 413", shown="100,000"),
@@ -160,6 +177,8 @@ _ROWS = [
     Setting("VALIDATION_FORK_ABOVE", 1000, "int", "changes of more quads are checked in a forked child at low CPU "
             "priority, under VALIDATION_TIMEOUT; smaller ones in the writing thread (milliseconds)", group="curation",
             shown="1,000"),
+    Setting("WRITE_MAX_REMOVED", 500, "int", "quads one write may remove unless the token has the admin role "
+            "(mass deletion is a separate authority); 0: no limit", group="curation"),
     Setting("WRITE_LOCK_TIMEOUT", 60.0, "float", "seconds a write waits for the writers' lock (then 503)",
             group="curation", shown="60 s"),
 ]

@@ -35,6 +35,7 @@ def curation(tmp_path, fixture_sources, make_app):
     tokens = tmp_path / "tokens.json"
     (tmp_path / "shapes.ttl").write_text(SHAPES)
     ctx = {"write": add_token(tokens, "alice", "write"), "read": add_token(tokens, "bob", "read"),
+           "admin": add_token(tokens, "root-curator", "admin"),
            "state": tmp_path / "state", "tokens": tokens, "shapes": tmp_path / "shapes.ttl"}
     ctx["app"] = make_app(ALLOW_UPDATE=True, STATE_DIR=str(ctx["state"]), TOKENS=str(tokens),
                           SHAPES=str(ctx["shapes"]), WRITABLE_GRAPHS=EX + "graph/", MAX_CONTENT_LENGTH=4096)
@@ -227,9 +228,13 @@ def test_using_graph_uri_sets_the_dataset_of_the_where(curation):
 
 
 def test_clear_all_keeps_the_change_log(curation):
+    """Mass deletion is the admin role's (issue 12): a write token cannot empty the service."""
     c = curation["client"]
     assert update(c, INSERT_DAVE, curation["write"]).status_code == 200
+    before = snapshot(curation)
     r = update(c, "CLEAR ALL", curation["write"])
+    assert r.status_code == 403 and b"admin role" in r.data and snapshot(curation) == before
+    r = update(c, "CLEAR ALL", curation["admin"])
     assert r.status_code == 200 and r.json["removed"] == 21 and r.json["added"] == 0
     left = rows(c, f"SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{CHANGES_GRAPH}>) }}")
     assert left == [{"n": "0"}]

@@ -14,7 +14,7 @@ HELP = "Make, remove or list curators' bearer tokens (the file keeps only their 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("add", "remove", "list"))
     p.add_argument("name", nargs="?", help="the curator's name (shown in the change log)")
-    p.add_argument("--role", choices=ROLES, default="write", help="write (default) or read")
+    p.add_argument("--role", choices=ROLES, default="write", help="write (default), read, or admin (write plus mass deletions)")
     p.add_argument("--file", type=Path, default=Path("tokens.json"), help="tokens file (default: tokens.json)")
 
 

@@ -48,7 +48,8 @@
     panel.textContent = "";
     var h = document.createElement("h2");
     var a = document.createElement("a");
-    a.href = d.href; a.textContent = d.label; h.appendChild(a); panel.appendChild(h);
+    if (d.href) a.href = d.href;  // null: an IRI pages never link to (safe_link), shown as text
+    a.textContent = d.label; h.appendChild(a); panel.appendChild(h);
     var p = document.createElement("p");
     var rel = { support: "a reason for", attack: "a reason against" }[d.polarity] || d.polarity;
     p.textContent = isEdge ? (rel + (d.byLabel ? ", said by " + d.byLabel : "") +
@@ -64,7 +65,7 @@
   }
   cy.on("tap", "node", function (ev) { show(ev.target.data(), false); });
   cy.on("tap", "edge", function (ev) { show(ev.target.data(), true); });
-  cy.on("dbltap", "node, edge", function (ev) { location.href = ev.target.data("href"); });
+  cy.on("dbltap", "node, edge", function (ev) { var to = ev.target.data("href"); if (to) location.href = to; });
 
   var by = document.getElementById("f-by"), vp = document.getElementById("f-vp");
   var kind = document.getElementById("f-kind");

@@ -41,9 +41,16 @@
     if (href.indexOf(base + "ontology#") === 0) return "/ontology#" + href.slice(base.length + 9);
     return null;
   }
+  // the pages' safe-link rule (pages/base.py safe_link) for the links YASGUI draws in results:
+  // only http, https, mailto and urn IRIs stay links; a javascript: or data: IRI becomes text
+  var SAFE = /^(https?|mailto|urn):/i;
   new MutationObserver(function () {
-    el.querySelectorAll("a[href^='" + base + "']").forEach(function (a) {
-      var to = local(a.getAttribute("href"));
+    el.querySelectorAll("a[href]").forEach(function (a) {
+      var h = a.getAttribute("href");
+      if (h.charAt(0) !== "#" && h.charAt(0) !== "/" && h.charAt(0) !== "?" && !SAFE.test(h)) {
+        a.removeAttribute("href"); a.classList.add("unlinked"); return;
+      }
+      var to = h.indexOf(base) === 0 ? local(h) : null;
       if (to) { a.setAttribute("href", to); a.removeAttribute("target"); }
     });
   }).observe(el, { childList: true, subtree: true });

@@ -19,11 +19,11 @@ from flask import Flask
 from .. import settings
 from ..backends import kind, open_store
 from ..cachedir import UnsafeCacheDir, user_cache
-from ..curated import CuratedStore
+from ..curated import CuratedStore, WriteLimits
 from ..namespaces import GRAPH
 from ..sources import parse_sources
 from ..store import Store
-from . import http
+from . import http, limits
 from .fastpath import ResponseCache
 from .state import EXTENSION, EndpointState, current_state
 
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     if config:
         app.config.update(config)
     writes = bool(app.config["ALLOW_UPDATE"])
+    limits.parse_allowlist(app.config["SERVICE_ALLOWLIST"])  # a bad entry is the operator's to fix: say so now
     state = app.extensions[EXTENSION] = EndpointState(_store(app.config, writes), app.config)
     http.install(app)
     from .sparql import bp as sparql_bp
@@ -111,11 +112,13 @@ def _curated_store(config) -> CuratedStore:
     if config["STORE"] is not None:
         raise ValueError("ALLOW_UPDATE serves the in-memory store kept in STATE_DIR; it cannot write to "
                          f"the store {config['STORE']!r}")
+    write_limits = WriteLimits(timeout=float(config["QUERY_TIMEOUT"]) or 3600.0,  # an update: the query limits
+                               memory_mb=float(config["QUERY_MEMORY_MB"]), network=bool(config["SERVICE_ALLOWLIST"]))
     return CuratedStore(config["STATE_DIR"], parse_sources(config["SOURCES"]),
                         writable_prefix=_writable_prefix(config["WRITABLE_GRAPHS"]),
                         allow_default_graph=bool(config["WRITE_DEFAULT_GRAPH"]),
                         check=ShapesGate(config["SHAPES"], config["VALIDATION_TIMEOUT"],
-                                         fork_above=int(config["VALIDATION_FORK_ABOVE"])))
+                                         fork_above=int(config["VALIDATION_FORK_ABOVE"])), limits=write_limits)
 
 
 __all__ = ["create_app", "EndpointState", "current_state", "parse_sources", "DEFAULTS"]

@@ -16,6 +16,7 @@ from ..canonical import dataset_from_quads
 from ..dumpcache import DumpCache, default_root
 from ..export import DUMP_NAMES, FORMATS, Dump, as_source, context_bytes, export
 from .state import current_state
+from .http import public_root
 
 bp = Blueprint("dumps", __name__)
 
@@ -74,7 +75,7 @@ def listing():
     wants_json = request.args.get("format") == "json" or (
         request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json")
     if wants_json:
-        return {"dumps": [{"file": d.filename, "url": request.host_url + "dumps/" + d.filename,
+        return {"dumps": [{"file": d.filename, "url": public_root() + "dumps/" + d.filename,
                            "format": d.name, "media_type": d.media_type,
                            "bytes": d.size if d.size >= 0 else None, "title": d.title} for d in dumps]}
     twins = [("?format=json", "application/json", "json")]

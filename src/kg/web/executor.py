@@ -11,16 +11,26 @@ copy-on-write). A query is sent over a pipe; the answer comes back as finished b
 time limit passes, the executor is killed with SIGKILL, a fresh one is forked and the client
 gets a 503 naming the limit; the web worker and the other executors carry on meanwhile.
 The round trip costs ~0.1 ms (measured by bench/endpoint.py, see docs/endpoint.md).
+
+Each executor runs inside :mod:`kg.sandbox`'s walls: a 256 MiB stack, no network unless a SERVICE
+allow-list needs it, and a memory limit per query (QUERY_MEMORY_MB): a query that needs more is
+stopped there (503) and the executor replaced. A query still running after DEMOTE_AFTER is
+demoted to the lowest CPU priority (its executor is replaced when it ends), so runaway queries
+cannot slow the short ones down; executors are forked as the load needs them. :class:`ClientLimiter`
+keeps one client's queries from taking every executor (CLIENT_QUERIES; 429 past it).
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, Pipe
 from typing import Callable
+
+from .. import sandbox
 
 Answer = tuple  # ("ok", body: bytes, headers: dict) | ("error", status: int, message: str)
 
@@ -33,27 +43,85 @@ class PoolBusy(Exception):
     pass
 
 
+class TooManyQueries(Exception):
+    """This client already runs as many queries as CLIENT_QUERIES allows (429)."""
+
+
+class ClientLimiter:
+    """At most ``per_client`` queries of one client run at once in this process (0: no limit).
+
+    A client is what :func:`kg.web.limits.client_key` makes of the request (its address, or the
+    network of an IPv6 one). One client's runaway queries then hold at most ``per_client``
+    executors of each worker, and the other clients keep the rest.
+    """
+
+    def __init__(self, per_client: int):
+        self.per_client = max(0, int(per_client or 0))
+        self._lock = threading.Lock()
+        self._running: dict[str, int] = {}
+
+    @contextmanager
+    def slot(self, client: str | None):
+        if not self.per_client or client is None:
+            yield
+            return
+        with self._lock:
+            n = self._running.get(client, 0)
+            if n >= self.per_client:
+                raise TooManyQueries(f"this client already runs {n} queries here (CLIENT_QUERIES={self.per_client}); "
+                                     "wait for one to finish")
+            self._running[client] = n + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._running.get(client, 1) - 1
+                if left > 0:
+                    self._running[client] = left
+                else:
+                    self._running.pop(client, None)
+
+    def running(self, client: str) -> int:
+        return self._running.get(client, 0)
+
+
 def _die_with_parent() -> None:
-    try:  # Linux: SIGKILL this process when the web worker that forked it goes away
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    sandbox.die_with_parent()
 
 
 class _Executor:
     def __init__(self, pid: int, conn: Connection):
         self.pid, self.conn = pid, conn
 
-    def kill(self) -> None:
+    def kill(self) -> int:
+        """End the executor; its wait status (how it died, if it had already)."""
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        status = 0
         try:
-            os.waitpid(self.pid, 0)
+            status = os.waitpid(self.pid, 0)[1]
         except ChildProcessError:
             pass
         self.conn.close()
+        return status
+
+
+#: query processes a worker starts with; it forks more (up to QUERY_PROCESSES) when they are all busy
+INITIAL_PROCESSES = 2
+#: seconds after which a query's process is demoted to the lowest CPU priority (nice 19): a runaway
+#: query keeps running to its time limit, but every short query that comes meanwhile goes first.
+#: Queries shorter than this (nearly all) never pay anything for it.
+DEMOTE_AFTER = 0.2
+
+
+def _demote(pid: int) -> bool:
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, 19)
+        return True
+    except OSError:
+        return False
 
 
 class QueryPool:
@@ -63,10 +131,14 @@ class QueryPool:
     executors lazily in each process, so the master holds none.
     """
 
-    def __init__(self, work: Callable[[dict], Answer], size: int = 2, timeout: float = 5.0,
-                 on_replace: Callable[[], None] | None = None):
+    def __init__(self, work: Callable[[dict], Answer], size: int = 2, timeout: float = 5.0, *,
+                 memory_mb: float = 0, network: bool = False, on_replace: Callable[[], None] | None = None):
+        """``memory_mb``: how much one query may make its executor grow (0: no limit);
+        ``network``: leave executors on the network (only for a SERVICE allow-list);
+        ``on_replace``: called when an executor is killed or died and is replaced (metrics)."""
         self.work, self.size, self.timeout = work, max(1, int(size)), float(timeout)
-        self.on_replace = on_replace  # called when an executor is killed or died and is replaced (metrics)
+        self.memory_mb, self.network = float(memory_mb or 0), bool(network)
+        self.on_replace = on_replace
         self._pid = None
         self._lock = threading.Condition()
         self._idle: list[_Executor] = []
@@ -81,11 +153,11 @@ class QueryPool:
                 for ex in self._all:  # siblings' pipe ends: keep EOF detection working
                     ex.conn.close()
                 parent.close()
-                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
-                            signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
-                    signal.signal(sig, signal.SIG_DFL)
+                sandbox.reset_signals()
                 _die_with_parent()
-                self._serve(child)
+                if not self.network:
+                    sandbox.isolate_network()
+                sandbox.run_with_stack(self._serve, child)
             finally:
                 os._exit(0)
         child.close()
@@ -94,23 +166,34 @@ class QueryPool:
         return ex
 
     def _serve(self, conn: Connection) -> None:  # pragma: no cover - runs in the executor
+        limit = sandbox.MemoryLimit(self.memory_mb)
         while True:
             try:
                 job = conn.recv()
             except (EOFError, OSError):
                 return
+            limit.apply()
             try:
                 answer = self.work(job)
+            except MemoryError:
+                answer = ("error", 503, self._memory_message())
             except Exception as exc:  # a bug, not the client's fault: say so without a trace
                 answer = ("error", 500, f"internal error while running the query: {type(exc).__name__}")
-            conn.send(answer)
+            finally:
+                limit.lift()
+            # a big query's memory stays with the allocator: past twice the limit, ask to be replaced
+            conn.send((answer, bool(self.memory_mb) and limit.grown() > 2 * limit.extra))
+
+    def _memory_message(self) -> str:
+        return (f"the query needed more than the {self.memory_mb:g} MB memory limit (QUERY_MEMORY_MB) and was "
+                "stopped. Narrow the query (LIMIT, fewer cross products) or ask the operator to raise the limit.")
 
     def _ensure_started(self) -> None:
         if self._pid != os.getpid():
             self._pid = os.getpid()
             self._idle, self._all = [], []
             self._lock = threading.Condition()
-            for _ in range(self.size):
+            for _ in range(min(self.size, INITIAL_PROCESSES)):  # the rest when the load asks for them
                 self._idle.append(self._spawn())
 
     def close(self) -> None:
@@ -126,32 +209,48 @@ class QueryPool:
             self._ensure_started()
             deadline = time.monotonic() + timeout
             while not self._idle:
+                if len(self._all) < self.size:  # grow on demand, up to ``size``
+                    self._idle.append(self._spawn())
+                    break
                 if not self._lock.wait(max(0.0, deadline - time.monotonic())) and not self._idle:
                     raise PoolBusy(f"all {self.size} query processes stayed busy for {timeout:g} s")
             ex = self._idle.pop()
             remaining = max(0.05, deadline - time.monotonic())
+        demoted = False
         try:
             ex.conn.send(job)
-            if ex.conn.poll(remaining):
-                answer = ex.conn.recv()
+            ready = ex.conn.poll(min(remaining, DEMOTE_AFTER))
+            if not ready and remaining > DEMOTE_AFTER:  # a long query: it runs on, behind the short ones
+                demoted = _demote(ex.pid)
+                ready = ex.conn.poll(remaining - DEMOTE_AFTER)
+            if ready:
+                answer, recycle = ex.conn.recv()
             else:
-                answer = None
+                answer = recycle = None
         except (EOFError, OSError):
-            answer = ("error", 500, "the query process died while running the query")
-            ex.kill()
-            ex = self._replace(ex)
-            return answer
+            cause = sandbox.death_cause(ex.kill(), self.memory_mb)
+            self._replace(ex)
+            if isinstance(cause, sandbox.OutOfMemory):
+                return "error", 503, self._memory_message()
+            print(f"[kg] a query process died: {cause}", file=sys.stderr, flush=True)
+            return "error", 500, f"the query process failed while running the query ({cause}); the failure was logged"
         if answer is None:
             ex.kill()
             self._replace(ex)
             raise QueryTimeout(f"the query ran longer than the {timeout:g} s limit and was stopped")
+        if recycle or demoted:  # a query left its executor big or demoted: answer, then start a fresh one
+            ex.kill()
+            self._replace(ex, restart=False)
+            return answer
         with self._lock:
             self._idle.append(ex)
             self._lock.notify()
         return answer
 
-    def _replace(self, dead: _Executor) -> _Executor:
-        if self.on_replace is not None:
+    def _replace(self, dead: _Executor, restart: bool = True) -> _Executor:
+        """A fresh executor for ``dead``; ``restart``: it was killed or died (counted by on_replace),
+        not retired after a long or big query."""
+        if restart and self.on_replace is not None:
             self.on_replace()
         with self._lock:
             if dead in self._all:
@@ -160,8 +259,6 @@ class QueryPool:
             self._idle.append(fresh)
             self._lock.notify()
             return fresh
-
-
 
 
 class WorkerWatchdog:
@@ -227,4 +324,4 @@ class WorkerWatchdog:
                 os._exit(0)  # not 3 or 4: gunicorn halts on those; 0 = just fork a new worker
 
 
-__all__ = ["QueryPool", "WorkerWatchdog", "QueryTimeout", "PoolBusy", "Answer"]
+__all__ = ["QueryPool", "WorkerWatchdog", "QueryTimeout", "PoolBusy", "Answer", "ClientLimiter", "TooManyQueries"]

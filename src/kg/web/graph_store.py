@@ -16,9 +16,10 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotAcceptable, NotFound, 
 
 from ..formats import body_media_types, by_kind
 from ..changes import AddToGraph, ChangeSet, DropGraph, ReplaceGraph
-from . import conneg
+from . import conneg, limits
+from .http import base_iri
 from .state import current_state
-from .writes import change_response, commit, principal
+from .writes import change_response, commit, principal, removal_allowance
 
 bp = Blueprint("graph_store", __name__)
 
@@ -38,13 +39,7 @@ def _target() -> ox.NamedNode | ox.DefaultGraph:
         return ox.DefaultGraph()
     if not graphs:
         raise BadRequest("name a graph: ?graph=IRI (a named graph) or ?default (the default graph)")
-    try:
-        node = ox.NamedNode(graphs[0])
-    except ValueError:
-        raise BadRequest(f"graph={graphs[0]!r} is not an absolute IRI") from None
-    if ":" not in graphs[0]:
-        raise BadRequest(f"graph={graphs[0]!r} is not an absolute IRI")
-    return node
+    return ox.NamedNode(limits.graph_iris(graphs, "graph")[0])
 
 
 def _name(g) -> str:
@@ -57,9 +52,11 @@ def _body_quads(g) -> list[ox.Quad]:
     fmt = BODY_FORMATS.get(mt)
     if fmt is None:
         offered = ", ".join(sorted(k for k in BODY_FORMATS if k != "text/plain"))
-        raise UnsupportedMediaType(f"cannot read a {mt or 'body without Content-Type'} graph; send one of: {offered}")
+        raise UnsupportedMediaType(f"cannot read a {limits.shown(mt) if mt else 'body without Content-Type'} graph; "
+                                   f"send one of: {offered}")
     data = request.get_data(cache=True)
-    base = g.value if isinstance(g, ox.NamedNode) else request.base_url
+    limits.check_body_nesting(data, fmt, current_app.config["MAX_NESTING"])  # before the parser sees it
+    base = g.value if isinstance(g, ox.NamedNode) else base_iri(request.path)
     try:
         triples = list(ox.parse(data, format=fmt, base_iri=base))
     except (SyntaxError, ValueError) as exc:
@@ -83,7 +80,7 @@ def read():
     offered = [f for f in conneg.formats("graph") if f.name in GRAPH_FORMATS]
     fmt = conneg.negotiate(request.accept_mimetypes, ("graph",), offered)
     if fmt is None:
-        raise NotAcceptable(f"none of Accept: {request.headers.get('Accept')} is offered for a graph; offered: "
+        raise NotAcceptable(f"none of Accept: {limits.shown(request.headers.get('Accept'), 200)} is offered for a graph; offered: "
                             + ", ".join(f.media_type for f in offered))
     triples = sorted(st.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}", union_default=False), key=str)
     body = ox.serialize(triples, format=GRAPH_FORMATS[fmt.name]) if triples else b""
@@ -111,7 +108,7 @@ def write():
         if isinstance(g, ox.NamedNode) and store.triple_count(g.value) == 0:
             raise NotFound(f"there is no graph {_name(g)} to delete")
         op, text = DropGraph(g), f"DELETE {_name(g)}"
-    change = commit(ChangeSet(f"Graph Store {method}", text, [op]), who)
+    change = commit(ChangeSet(f"Graph Store {method}", text, [op], max_removed=removal_allowance(who)), who)
     created = isinstance(g, ox.NamedNode) and g.value in change.created
     return change_response(change, 201 if method != "DELETE" and created else 200)
 

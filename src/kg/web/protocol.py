@@ -2,7 +2,8 @@
 parameters of a request (URL query string, form POST or direct POST) and the lexed query."""
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from urllib.parse import parse_qs
 
 from flask import request
@@ -12,7 +13,35 @@ from .query_scan import scan as _scan
 
 __all__ = ["one", "params", "scan"]
 
-scan = lru_cache(maxsize=4096)(_scan)  # the same queries come back again and again
+class ScanCache:
+    """Scans of the query texts seen lately (the same queries come back again and again), least
+    recently used out first, bounded in what they hold: a text and its scan cost about five times
+    its length, so the bound is in characters, never in entries (100 KB queries are allowed)."""
+
+    def __init__(self, max_chars: int = 2 << 20):
+        self.max_chars, self.size = max_chars, 0
+        self.items: OrderedDict[str, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, text: str):
+        with self.lock:
+            hit = self.items.get(text)
+            if hit is not None:
+                self.items.move_to_end(text)
+                return hit
+        result = _scan(text)
+        if len(text) <= self.max_chars // 64:  # a long text is scanned again (linear) rather than kept
+            with self.lock:
+                if text not in self.items:
+                    self.items[text] = result
+                    self.size += len(text)
+                    while self.size > self.max_chars:
+                        old, _ = self.items.popitem(last=False)
+                        self.size -= len(old)
+        return result
+
+
+scan = ScanCache()
 
 
 def one(values: list[str], name: str) -> str | None:

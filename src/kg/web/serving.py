@@ -4,7 +4,9 @@ Every flag is a row of :mod:`kg.settings`: a flag wins over its ``KG_*`` environ
 which wins over the default (``settings.resolve``); the app gets the resolved values as its
 config and reads no environment itself. The store is loaded once in gunicorn's master
 (``preload_app``) and shared copy-on-write by the workers; each worker forks its own query
-processes (see executor.py).
+processes (see executor.py). The workers are :class:`kg.web.worker.BufferingWorker` (gthread
+that reads whole requests before a thread takes them: slow clients hold no thread) and log
+through :class:`kg.web.worker.ScrubbingLogger` (no token reaches a log).
 """
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ import argparse
 import atexit
 import errno
 import os
+import resource
 import shutil
 import socket
 
 from gunicorn.app.base import BaseApplication
 
 from .. import settings
+from . import worker
 from .metrics import child_exit, multiprocess_dir
 from .state import EXTENSION
 
@@ -81,19 +85,18 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
     except settings.SettingError as exc:
         raise SystemExit(f"{prog}: {exc}") from None
     threads = values["THREADS"]
-    if not threads:  # sync workers are fastest for the embedded store (no thread hand-offs);
-        # a remote store's queries wait on the network, so threads pass the clients' concurrency on
-        store = str(values["STORE"] or "memory")
-        threads = 4 if values["ALLOW_UPDATE"] else 8 if store.startswith(("http://", "https://")) else 1
+    if not threads:  # threads mostly wait (on a query process, a remote engine, the write lock): a thread
+        threads = 8  # held by a long query leaves the others; query processes are forked as the load needs them
+    if values["QUERY_ISOLATION"] == "worker":  # the query runs in the worker, which is ended on overrun:
+        threads = 1                              # one request per worker, or the others would be lost
     bind = _bind(values)
     if values["METRICS_BIND"] or values["METRICS_TOKEN_FILE"] or values["METRICS_DIR"]:  # served: summed over processes
         _multiprocess_metrics(values["METRICS_DIR"], prog)  # before anything imports prometheus_client
     config = {k: v for k, v in values.items() if k in settings.app_defaults()}
     config.update({
         "QUERY_PROCESSES": max(1, threads),
-        # sync workers serve one request each: the query runs in the worker, which is ended on
-        # overrun; threaded workers would lose their other requests, so they use query processes
-        "QUERY_ISOLATION": "worker" if threads <= 1 else "process",
+        # by default queries run in killable, sandboxed processes (memory limit, no network; executor.py)
+        "QUERY_ISOLATION": values["QUERY_ISOLATION"],
         "STORE": None if values["STORE"] in (None, "memory") else values["STORE"]})
     try:
         app = create_app(config)
@@ -104,16 +107,24 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
         check_address(values["METRICS_BIND"], prog)
     if values["DUMP_WARMUP"]:
         _warm_dumps(app)
+    worker.LIMITS.update(request_timeout=float(values["REQUEST_TIMEOUT"]), max_body=int(values["MAX_CONTENT_LENGTH"]),
+                         client_threads=max(0, int(values["CLIENT_REQUESTS"])),
+                         trusted=tuple(values["TRUSTED_PROXIES"] or ()))
+    _raise_file_limit()
     options = {
         "bind": [bind] + ([values["METRICS_BIND"]] if values["METRICS_BIND"] else []),
         "workers": values["WORKERS"] or os.cpu_count() or 2, "threads": threads,
         "child_exit": child_exit(app.extensions[EXTENSION].metrics),  # dead workers' gauges; restarts counted
-        "worker_class": "gthread" if threads > 1 else "sync",
+        # gthread, with whole requests read by the event loop first: slow clients hold no thread
+        "worker_class": "kg.web.worker.BufferingWorker", "logger_class": "kg.web.worker.ScrubbingLogger",
+        "worker_connections": WORKER_CONNECTIONS,
         "preload_app": True, "loglevel": values["LOG_LEVEL"],
         # gunicorn's own watchdog, well past ours (a write may wait for the lock, then be checked)
         "timeout": max(30, int(values["QUERY_TIMEOUT"] * 4) + 5, int(values["SHACL_TIMEOUT"]) + 10)
         + (240 if values["ALLOW_UPDATE"] else 0),
-        "graceful_timeout": 10, "control_socket_disable": True, "keepalive": 5, "limit_request_line": 8190,
+        "graceful_timeout": 10, "control_socket_disable": True, "keepalive": 5,
+        "limit_request_line": worker.LIMITS["max_line"], "limit_request_fields": worker.LIMITS["max_fields"],
+        "limit_request_field_size": worker.LIMITS["max_field"],
         "accesslog": "-" if values["ACCESS_LOG"] else None, "proc_name": "kg-sparql",
     }
     _Gunicorn(app, options).run()
@@ -132,6 +143,18 @@ def _multiprocess_metrics(configured: str | None, prog: str) -> None:
     if not configured:
         master = os.getpid()
         atexit.register(lambda: os.getpid() == master and shutil.rmtree(directory, ignore_errors=True))
+
+
+#: connections one worker holds at once (kept alive, being read, being answered)
+WORKER_CONNECTIONS = 1000
+
+
+def _raise_file_limit() -> None:
+    """Each connection is a file descriptor: let the workers hold WORKER_CONNECTIONS of them."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = WORKER_CONNECTIONS + 256
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard) if hard != resource.RLIM_INFINITY else want, hard))
 
 
 def _warm_dumps(app) -> None:

@@ -12,8 +12,8 @@ from werkzeug.http import parse_accept_header
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from . import conneg, limits, text_query
-from .executor import PoolBusy, QueryTimeout
-from .http import allowed_origin, error_response
+from .executor import PoolBusy, QueryTimeout, TooManyQueries
+from .http import allowed_origin, base_iri, client, error_response, public_root, status_line
 from .protocol import one as _one, params as _params, scan
 from .service_description import render
 from .state import current_state as _state
@@ -44,9 +44,11 @@ def _negotiate(kinds: tuple[str, ...], fmt_params: list[str]) -> conneg.Format:
         raise BadRequest(str(exc)) from None
     if fmt is not None:
         return fmt
-    fmt = _negotiate_header(request.headers.get("Accept", ""), kinds)
+    accept = request.headers.get("Accept", "")
+    fmt = (_negotiate_header(accept, kinds) if len(accept) <= 512  # a cache keyed by short headers only
+           else conneg.negotiate(parse_accept_header(accept, MIMEAccept), kinds))
     if fmt is None:
-        raise NotAcceptable(f"none of the types in Accept: {request.headers.get('Accept')} is offered here; "
+        raise NotAcceptable(f"none of the types in Accept: {limits.shown(request.headers.get('Accept'), 200)} is offered here; "
                             f"offered: {conneg.offered_list(kinds)} (or use ?format=)")
     return fmt
 
@@ -72,6 +74,7 @@ def sparql():
         return _description(fmt_params)
     limits.check_length(query, current_app.config["MAX_QUERY_LENGTH"])
     info = scan(query)
+    limits.check_nesting(info.depth, current_app.config["MAX_NESTING"])
     limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
     if info.update_ops and info.form is None:
         raise BadRequest(f"this is an update ({info.update_ops[0]}), sent as a query; "
@@ -81,13 +84,14 @@ def sparql():
         raise BadRequest("text:matches runs on the embedded stores only, and this endpoint fronts another "
                          "SPARQL engine; use the text:search pattern instead (answered from the index before "
                          'the engine sees the query): ?s text:search "words" .')
-    defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
-    dataset = (defaults, named) if (defaults or named) else None
+    defaults = limits.graph_iris(params.get("default-graph-uri", []), "default-graph-uri")
+    named = limits.graph_iris(params.get("named-graph-uri", []), "named-graph-uri")
+    dataset = (defaults or None, named or None) if (defaults or named) else None
     inferred = _infer(_one(params.get("infer", []), "infer"))
     kinds = ("graph",) if info.form in ("CONSTRUCT", "DESCRIBE") else ("results",)
     fmt = _negotiate(kinds, fmt_params)
     job = {"query": query, "dataset": dataset, "union": not info.has_from,
-           "base": f"{request.scheme}://{request.host}{request.path}",  # relative IRIs: the endpoint's URL
+           "base": base_iri(request.path),  # relative IRIs: the endpoint's configured URL, never the Host header
            "results": fmt.name if kinds == ("results",) else "json",
            "graph": fmt.name if kinds == ("graph",) else "turtle",
            "max_rows": state.max_rows, "inferred": inferred, "functions": text_matches}
@@ -110,7 +114,11 @@ def sparql():
     started = time.perf_counter()
     try:
         answer = state.run(job, request.environ.get("gunicorn.socket"),
-                           allowed_origin(current_app, request.headers.get("Origin")))
+                           allowed_origin(current_app, request.headers.get("Origin")), client=client())
+    except TooManyQueries as exc:
+        r = error_response(429, f"429 Too Many Requests: {exc}")
+        r.headers["Retry-After"] = "1"
+        return r
     except QueryTimeout as exc:
         state.metrics.timeouts.inc()
         r = error_response(503, f"503 Query Timeout: {exc}. Narrow the query (LIMIT, more specific "
@@ -122,7 +130,10 @@ def sparql():
         r.headers["Retry-After"] = "1"
         return r
     if answer[0] == "error":
-        return error_response(answer[1], f"{answer[1]} {'Bad Request' if answer[1] == 400 else 'Error'}: {answer[2]}")
+        r = error_response(answer[1], f"{status_line(answer[1])}: {answer[2]}")
+        if answer[1] == 503:
+            r.headers["Retry-After"] = "1"
+        return r
     _, body, extra = answer
     state.metrics.query_seconds.labels(extra.get("form", info.form or "")).observe(time.perf_counter() - started)
     if "truncated" in extra:
@@ -143,7 +154,7 @@ def _infer(value: str | None) -> bool:
     if value is None:
         return True
     if value.strip().lower() not in _INFER:
-        raise BadRequest(f"infer={value!r}: give infer=true (the default: the inferred graph is part of the "
+        raise BadRequest(f"infer={limits.shown(value)}: give infer=true (the default: the inferred graph is part of the "
                          "dataset) or infer=false (the stated triples only)")
     return _INFER[value.strip().lower()]
 
@@ -217,10 +228,10 @@ def _description(fmt_params: list[str]):
             formats=conneg.formats("results") + conneg.formats("graph"), graphs=state.store.named_graphs(),
             max_rows=state.max_rows, timeout=state.timeout), content_type="text/html; charset=utf-8",
             headers={"Vary": "Accept"})
-    etag = hashlib.blake2b(repr((state.version, request.url_root, fmt.name)).encode(), digest_size=12).hexdigest()
+    etag = hashlib.blake2b(repr((state.version, public_root(), fmt.name)).encode(), digest_size=12).hexdigest()
     if request.method in ("GET", "HEAD") and _not_modified(etag, state.loaded_at):
         return _conditional_304(etag, state)
-    resp = Response(render(state, request.url_root, fmt.name), content_type=conneg.content_type(fmt))
+    resp = Response(render(state, public_root(), fmt.name), content_type=conneg.content_type(fmt))
     return _cacheable(resp, etag, state)
 
 

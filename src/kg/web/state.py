@@ -20,7 +20,7 @@ from werkzeug.http import http_date
 
 from ..store import Store
 from .execute import execute
-from .executor import QueryPool, WorkerWatchdog
+from .executor import ClientLimiter, QueryPool, WorkerWatchdog
 from .metrics import Metrics
 
 __all__ = ["EndpointState", "AnswerCache", "current_state", "EXTENSION"]
@@ -52,23 +52,26 @@ class AnswerCache:
             self.size = 0
 
     def get(self, key):
+        """(body, extra) stored under ``key``, or None."""
         with self.lock:
             hit = self.items.get(key)
-            if hit is not None:
-                self.items.move_to_end(key)
-            return hit
+            if hit is None:
+                return None
+            self.items.move_to_end(key)
+            return hit[0], hit[1]
 
     def put(self, key, body: bytes, extra) -> None:
-        if len(body) > self.max_bytes // 8:
+        cost = len(body) + _key_size(key)  # the key counts too: a URL or an Accept header can be 8 KB
+        if cost > self.max_bytes // 8:
             return
         with self.lock:
             if key in self.items:
                 return
-            self.items[key] = (body, extra)
-            self.size += len(body)
+            self.items[key] = (body, extra, cost)
+            self.size += cost
             while self.size > self.max_bytes:
-                _, (old, _) = self.items.popitem(last=False)
-                self.size -= len(old)
+                _, (_, _, old) = self.items.popitem(last=False)
+                self.size -= old
 
 
 class EndpointState:
@@ -84,11 +87,13 @@ class EndpointState:
         self._memo_lock = threading.RLock()
         self.refresh()
         self.pool = self.watchdog = None
+        self.clients = ClientLimiter(config["CLIENT_QUERIES"])
         caps = store.capabilities
         if caps.enforces_timeout:  # e.g. a remote engine: in-process, its socket timeout is the limit
             store.timeout = self.timeout or None
         elif self.timeout > 0 and caps.forkable:
             self.pool = QueryPool(lambda job: execute(_synced(store), job), config["QUERY_PROCESSES"], self.timeout,
+                                  memory_mb=config["QUERY_MEMORY_MB"], network=bool(config["SERVICE_ALLOWLIST"]),
                                   on_replace=self.metrics.query_process_restarts.inc)
             atexit.register(self.pool.close)
             if config["QUERY_ISOLATION"] == "worker":
@@ -131,19 +136,22 @@ class EndpointState:
         return self.memo("search", lambda state: search.build(state.store))
 
     # -- running queries -----------------------------------------------------------------------
-    def run(self, job: dict, sock=None, cors_origin: str | None = None):
-        """Run a query job under the time limit (see executor.py for the two ways)."""
-        if self.pool is None:  # QUERY_TIMEOUT=0 or a store that keeps its own limit: in-process
-            return execute(self.store, job)
-        if self.watchdog is not None and sock is not None:
-            return self.watchdog.run(lambda j: execute(self.store, j), job, sock, self._timeout_reply(cors_origin))
-        return self.pool.run(job)
+    def run(self, job: dict, sock=None, cors_origin: str | None = None, client: str | None = None):
+        """Run a query job under the time limit (see executor.py for the two ways), at most
+        CLIENT_QUERIES at once for one ``client`` (TooManyQueries past that)."""
+        with self.clients.slot(client):
+            if self.pool is None:  # QUERY_TIMEOUT=0 or a store that keeps its own limit: in-process
+                return execute(self.store, job)
+            if self.watchdog is not None and sock is not None:
+                return self.watchdog.run(lambda j: execute(self.store, j), job, sock, self._timeout_reply(cors_origin))
+            return self.pool.run(job)
 
     def _timeout_reply(self, cors_origin: str | None) -> bytes:
         body = (f"503 Query Timeout: the query ran longer than the {self.timeout:g} s limit and was stopped. "
                 "Narrow the query (LIMIT, more specific patterns) or ask the operator to raise QUERY_TIMEOUT.\n").encode()
         head = ["HTTP/1.1 503 Service Unavailable", "Content-Type: text/plain; charset=utf-8",
-                f"Content-Length: {len(body)}", "Connection: close", "Retry-After: 1", "Cache-Control: no-store"]
+                f"Content-Length: {len(body)}", "Connection: close", "Retry-After: 1", "Cache-Control: no-store",
+                "X-Content-Type-Options: nosniff"]
         if cors_origin:
             head.append(f"Access-Control-Allow-Origin: {cors_origin}")
         return ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -151,6 +159,10 @@ class EndpointState:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+
+
+def _key_size(key) -> int:
+    return sum(len(k) for k in key if isinstance(k, (str, bytes))) + 64
 
 
 def _synced(store: Store) -> Store:

@@ -20,6 +20,7 @@ not be had in time (Retry-After) or the journal could not be written.
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pyoxigraph as ox
@@ -28,8 +29,9 @@ from werkzeug.exceptions import BadRequest, Forbidden, Unauthorized
 
 from ..auth import Principal, TokenFile, Tokens
 from ..changes import Change, ChangeSet, DeleteData, GraphsUpdate, InsertData, Refusal, Update
+from ..store import StoreError
 from . import limits
-from .http import error_response
+from .http import base_iri, error_response, status_line
 from .protocol import one, params as request_params, scan
 from .query_scan import graphs_only, operations
 from .state import current_state
@@ -88,8 +90,7 @@ def refusal_response(exc: Refusal) -> Response:
             resp = error_response(422, f"422 Unprocessable Content: {exc.message}.\n\n{exc.report['text']}")
         resp.headers["Cache-Control"] = "no-store"
         return resp
-    names = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}
-    resp = error_response(exc.status, f"{exc.status} {names.get(exc.status, 'Error')}: {exc.message}")
+    resp = error_response(exc.status, f"{status_line(exc.status)}: {exc.message}")
     if exc.status == 503:
         resp.headers["Retry-After"] = "2"
     return resp
@@ -103,35 +104,47 @@ def change_response(change: Change, status: int = 200) -> Response:
     return resp
 
 
+def removal_allowance(who: Principal) -> int | None:
+    """How many quads one write of ``who`` may remove: WRITE_MAX_REMOVED (and never half the
+    data, see kg.curated), or no limit for the admin role, the separate authority mass deletion needs."""
+    if who.may("admin"):
+        return None
+    return int(current_app.config["WRITE_MAX_REMOVED"]) or None
+
+
 def run_update(update: str, params: dict) -> Response:
     """POST update=... or application/sparql-update, after the protocol parsing in sparql.py."""
     from .query_scan import add_using
     if request.method != "POST":
         raise BadRequest("SPARQL Update must be sent by POST")
-    enabled = bool(current_app.config["ALLOW_UPDATE"])
+    config = current_app.config
+    enabled = bool(config["ALLOW_UPDATE"])
     who = principal("write") if enabled else None  # credentials before anything about the body
-    limits.check_length(update, current_app.config["MAX_QUERY_LENGTH"], "update")
-    info = scan(update)
+    limits.check_length(update, config["MAX_QUERY_LENGTH"], "update")
+    # the protocol's dataset: parsed as IRIs (400 otherwise), written as USING <IRI> clauses
+    using = limits.graph_iris(params.get("using-graph-uri", []), "using-graph-uri")
+    using_named = limits.graph_iris(params.get("using-named-graph-uri", []), "using-named-graph-uri")
+    if using or using_named:
+        try:
+            update = add_using(update, using, using_named)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+    info = scan(update)  # every check below reads the text the engine will run
+    limits.check_nesting(info.depth, config["MAX_NESTING"], "update")
     limits.check_loads(info.loads)
-    limits.check_services(info.services, current_app.config["SERVICE_ALLOWLIST"])
+    limits.check_services(info.services, config["SERVICE_ALLOWLIST"])
     if not enabled:
         raise Forbidden("SPARQL Update is disabled: this endpoint is read-only")
     protected = sorted(info.iris & current_state().store.capabilities.protected_graphs)
     if protected:
         raise Forbidden(f"the update names <{protected[0]}>, which is read-only (the shapes, the change log and the inferred graph "
                         "are kept by the service)")
-    using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
-    if using or using_named:  # the protocol's dataset for the update: as USING clauses
-        try:
-            update = add_using(update, using, using_named)
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
-    base = f"{request.scheme}://{request.host}{request.path}"
+    base = base_iri(request.path)  # relative IRIs: the endpoint's configured URL, never the Host header
     ops = data_operations(update, base)
     if ops is None:  # an update of named graphs only runs on a copy of them; any other, on a copy of all
         graphs = graphs_only(update)
         ops = [GraphsUpdate(update, graphs, base) if graphs else Update(update, base)]
-    return change_response(commit(ChangeSet("SPARQL Update", update, ops), who))
+    return change_response(commit(ChangeSet("SPARQL Update", update, ops, max_removed=removal_allowance(who)), who))
 
 
 def data_operations(update: str, base: str | None = None) -> list | None:
@@ -181,7 +194,15 @@ class SyncMiddleware:
         self.app, self.state = app, state
 
     def __call__(self, environ, start_response):
-        self.state.sync()
+        try:
+            self.state.sync()
+        except StoreError as exc:  # the journal was damaged under a running server: say so, answer nothing stale
+            logging.getLogger(__name__).error("%s", exc)
+            body = f"{exc.status} Service Unavailable: {exc}\n".encode()
+            start_response(f"{exc.status} SERVICE UNAVAILABLE", [
+                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+            return [body]
         return self.app(environ, start_response)
 
 
@@ -205,4 +226,4 @@ def install(app) -> None:
 
 
 __all__ = ["bp", "install", "principal", "commit", "run_update", "SyncMiddleware", "refusal_response",
-           "change_response", "data_operations"]
+           "change_response", "data_operations", "removal_allowance"]

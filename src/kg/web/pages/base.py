@@ -4,6 +4,7 @@ The route modules import from here (never from the package), so the package impo
 nothing imports back up (an import-linter contract checks it)."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, render_template, url_for
@@ -28,21 +29,41 @@ def store():
     return current_state().store
 
 
-def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: our own pages for our IRIs and for anything we hold data on."""
+#: the only schemes a page links to; any other IRI (``javascript:``, ``data:``, ``file:`` ...) is shown as text
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "urn"})
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def safe_link(iri: str | None) -> str | None:
+    """``iri`` if a page may link to it (its scheme is one of SAFE_SCHEMES), else None: the one
+    rule every link to an IRI follows (``href``, the ``link`` macro, the canonical link, the map).
+
+    >>> safe_link("https://example.org/x"), safe_link("JavaScript:alert(1)"), safe_link("data:text/html,x")
+    ('https://example.org/x', None, None)
+    """
+    m = _SCHEME.match(iri or "")
+    return iri if m and m.group(1).lower() in SAFE_SCHEMES else None
+
+
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: our own pages for our IRIs and for anything we hold data on;
+    None when the IRI may not be a link (:func:`safe_link`): show it as text."""
     if iri.startswith(str(DS)):
         return url_for("pages.page", slug=iri[len(str(DS)):])
     if iri.startswith(str(DSK)):
         return url_for("pages.ontology_page") + "#" + quote(iri[len(str(DSK)):], safe="")
     if iri == model.ONTOLOGY:
         return url_for("pages.ontology_page")
+    if safe_link(iri) is None:
+        return None
     if iri in cat().subjects:
         return url_for("pages.resource", iri=iri)
     return iri
 
 
 def is_local(iri: str) -> bool:
-    return not href(iri).startswith(("http:", "https:", "urn:", "mailto:"))
+    h = href(iri)
+    return h is not None and safe_link(h) is None
 
 
 def render(template: str, status: int = 200, headers: dict | None = None, **ctx):
@@ -79,8 +100,9 @@ def search_index():
 
 
 bp.add_app_template_global(href, "href")
+bp.add_app_template_filter(safe_link, "safe_link")
 bp.add_app_template_global(is_local, "is_local")
 bp.add_app_template_global(model.curie, "curie")
 bp.add_app_template_filter(model.format_literal, "literal")
 
-__all__ = ["bp", "cat", "store", "href", "is_local", "render", "search_index", "BASE_PATH"]
+__all__ = ["bp", "cat", "store", "href", "safe_link", "SAFE_SCHEMES", "is_local", "render", "search_index", "BASE_PATH"]

@@ -152,16 +152,23 @@ class Catalog:
         return None
 
 
+#: how much of a 404's path the "did you mean" compares with every label (its cost grows with both)
+SUGGEST_CHARS, SUGGEST_WORDS = 64, 6
+
+
 def suggest(cat: "Catalog", q: str, limit: int = 12) -> list[str]:
-    """Labels near ``q`` (for a 404): exact-word hits first, then similar spellings."""
+    """Labels near ``q`` (for a 404): exact-word hits first, then similar spellings. Only the
+    first SUGGEST_CHARS characters and SUGGEST_WORDS words of ``q`` count: the path of a 404 is
+    whatever a client sends, and each character is compared with every label."""
     from difflib import SequenceMatcher
-    target = fold(q)
-    words = [w for w in target.split() if len(w) >= 3]
+    target = fold(q[:4 * SUGGEST_CHARS])[:SUGGEST_CHARS]
+    words = [w for w in target.split() if len(w) >= 3][:SUGGEST_WORDS]
     if not target:
         return []
     scored = []
     for lab, iri in cat.search_index:
-        ratio = SequenceMatcher(None, target, lab).ratio()
+        m = SequenceMatcher(None, target, lab[:4 * SUGGEST_CHARS])
+        ratio = m.ratio() if m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6 else 0.0
         hits = sum(1 for w in words if w in lab or any(x.startswith(w[:4]) for x in lab.split()))
         if ratio >= 0.6 or hits:
             scored.append((-(hits + ratio), lab, iri))

@@ -3,13 +3,14 @@ resource pages, their RDF twins, the ontology's documentation, label search and 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Response, redirect, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from werkzeug.exceptions import NotAcceptable
 
 from ...formats import SYNTAXES
 from ...namespaces import DS, DSK, PREFIXES
 from ...sources import ONTOLOGY_GRAPH
 from .. import conneg
+from ..limits import absolute_iri, shown
 from . import model
 from .base import BASE_PATH, bp, cat, render, search_index, store
 
@@ -51,6 +52,7 @@ def _exists(iri: str) -> bool:
 
 
 def not_found(what: str, q: str = ""):
+    q = q[:200]  # a 404's words come from whatever path a client sent: search and suggest see a bounded part
     hits = ([h.iri for h in search_index().search(q, 12)] or model.suggest(cat(), q)) if q else []
     return render("notfound.html", 404, what=what, q=q, hits=hits)
 
@@ -100,8 +102,10 @@ def resource():
     iri = request.args.get("iri", "").strip()
     if iri.startswith(str(DS)):
         return redirect(url_for("pages.page", slug=iri[len(str(DS)):]), 301)
-    if not model.safe_iri(iri):
+    if not iri:
         return not_found("Give an IRI: /resource?iri=...", "")
+    if not model.safe_iri(iri) or not absolute_iri(iri):
+        abort(400, f"iri={shown(iri)} is not an absolute IRI (scheme:...); give the resource's full IRI")
     describe = url_for("sparql.sparql", query=f"DESCRIBE <{iri}>", format="turtle")
     return _resource_page(iri, [(describe, "text/turtle", "turtle")])
 

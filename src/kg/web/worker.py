@@ -1,0 +1,391 @@
+"""The gunicorn worker and logger the server runs with: slow clients hold no thread, errors are
+ours, tokens never reach a log.
+
+:class:`BufferingWorker` is gunicorn's threaded worker (gthread) with one change: a request is
+read whole (request line, headers and body) by the worker's event loop, without a thread, and
+only a complete request is handed to a thread. A client that sends one header line every few
+seconds (slowloris) or trickles its body holds a socket and a few kilobytes, never a thread,
+and is answered 408 when REQUEST_TIMEOUT passes. A worker handles CLIENT_REQUESTS requests of one
+client at once; the client's next complete requests wait their turn in the loop, so one client
+flooding the server with expensive requests takes one thread of each worker, never all of them.
+The same loop enforces the request limits before any parser runs (request line, header count and
+size, body size, framing) and answers them in the server's own plain-text format, never gunicorn's
+HTML pages. This is what nginx's
+request buffering does; at internet scale, put such a proxy in front as well (docs/security.md).
+
+:class:`ScrubbingLogger` is gunicorn's logger with every line passed through
+:func:`kg.web.http.scrub_tokens`: a token sent in a URL, a form or a header is written as
+``[redacted]`` in the access and error logs.
+"""
+from __future__ import annotations
+
+import errno
+import re
+import selectors
+import socket
+import time
+from collections import deque
+from functools import partial
+
+from gunicorn import http as ghttp
+from gunicorn.glogging import Logger
+from gunicorn.workers.gthread import ThreadWorker
+
+from .http import DATA_CSP, SECURITY_HEADERS, ScrubFilter, scrub_tokens, status_line
+from .limits import client_key
+
+__all__ = ["BufferingWorker", "ScrubbingLogger", "LIMITS", "RequestReader", "Reject", "error_bytes"]
+
+#: the limits the event loop enforces; serving.run sets them from the settings before forking
+LIMITS = {
+    "request_timeout": 10.0,      # REQUEST_TIMEOUT: seconds for a whole request, from its first byte
+    "max_body": 1 << 20,          # MAX_CONTENT_LENGTH
+    "max_line": 8190,             # the request line (longer: 414)
+    "max_fields": 100,            # header fields (more: 431)
+    "max_field": 8190,            # one header field (longer: 431)
+    "max_head": 64 << 10,         # the request line and headers together (longer: 431)
+    "budget": 64 << 20,           # bytes of unfinished requests one worker holds (past it, big ones get 503)
+    "per_client": 32,             # unfinished requests one client address may have in one worker (then 429)
+    "client_threads": 1,          # CLIENT_REQUESTS: one client's requests a worker handles at once (more wait; 0: any)
+    "trusted": ("127.0.0.1", "::1"),  # TRUSTED_PROXIES: whose X-Forwarded-For names the client
+}
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[^\r\n]*)?\r\n")
+
+
+class Reject(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class RequestReader:
+    """How much of one request has arrived: fed the bytes as they come, it says when the request
+    is complete, in time linear in its size however it is cut into pieces (it never rescans),
+    and raises :class:`Reject` for one that breaks a limit or is framed wrongly.
+
+    >>> r = RequestReader(); r.feed(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n"), r.feed(b"\\r\\nGET /next")
+    (None, 27)
+    >>> RequestReader().feed(b"POST / HTTP/1.1\\r\\nContent-Length: 5\\r\\n\\r\\nab") is None
+    True
+    """
+
+    def __init__(self, limits: dict | None = None):
+        self.limits = limits or LIMITS
+        self.buf = bytearray()
+        self.scanned = 0            # bytes of the head searched for its end so far
+        self.head_end = None        # offset just after the blank line that ends the head
+        self.length = None          # Content-Length
+        self.chunked = False
+        self.expect = False         # Expect: 100-continue
+        self.forwarded_for = None   # X-Forwarded-For (believed only from TRUSTED_PROXIES)
+        self.pos = 0                # chunked: where the next chunk-size line starts
+        self.size = 0               # chunked: body bytes so far
+
+    def feed(self, data: bytes) -> int | None:
+        """Add ``data``; the length of the request once it is complete, else None."""
+        self.buf += data
+        lim, buf = self.limits, self.buf
+        if self.head_end is None:
+            m = _HEAD_END.search(buf, max(0, self.scanned - 3))
+            self.scanned = len(buf)
+            if m is None:
+                if buf.find(b"\n", 0, lim["max_line"] + 2) < 0 and len(buf) > lim["max_line"]:
+                    raise Reject(414, f"the request line is longer than {lim['max_line']} bytes; send long "
+                                      "queries by POST")
+                if len(buf) > lim["max_head"]:
+                    raise Reject(431, f"the request's line and headers are longer than {lim['max_head']} bytes")
+                return None
+            self._head(bytes(buf[:m.start()]))
+            self.head_end = self.pos = m.end()
+        if self.length is not None:
+            end = self.head_end + self.length
+            return end if len(buf) >= end else None
+        if not self.chunked:
+            return self.head_end
+        return self._chunks()
+
+    def _head(self, head: bytes) -> None:
+        lim = self.limits
+        if len(head) > lim["max_head"]:
+            raise Reject(431, f"the request's line and headers are longer than {lim['max_head']} bytes")
+        lines = head.split(b"\n")
+        if len(lines[0]) > lim["max_line"] + 1:
+            raise Reject(414, f"the request line is longer than {lim['max_line']} bytes; send long queries by POST")
+        if len(lines) - 1 > lim["max_fields"]:
+            raise Reject(431, f"the request has more than {lim['max_fields']} header fields")
+        for line in lines[1:]:
+            if len(line) > lim["max_field"] + 1:
+                raise Reject(431, f"a header field is longer than {lim['max_field']} bytes")
+            name, sep, value = line.partition(b":")
+            if not sep:
+                continue  # malformed: gunicorn's parser refuses it, in our words (handle_error)
+            name, value = name.strip().lower(), value.strip()
+            if name == b"content-length":
+                if not value.isdigit() or (self.length is not None and int(value) != self.length):
+                    raise Reject(400, "the Content-Length header is not one number")
+                self.length = int(value)
+            elif name == b"transfer-encoding":
+                self.chunked = self.chunked or value.lower().endswith(b"chunked")
+            elif name == b"expect" and value.lower() == b"100-continue":
+                self.expect = True
+            elif name == b"x-forwarded-for":
+                self.forwarded_for = value.decode("latin-1")
+        if self.length is not None and self.chunked:
+            raise Reject(400, "the request has both Content-Length and Transfer-Encoding; send one of them")
+        if self.length is not None and self.length > lim["max_body"]:
+            raise Reject(413, f"the body is {self.length} bytes; this endpoint accepts at most {lim['max_body']} "
+                              "(MAX_CONTENT_LENGTH)")
+
+    def _chunks(self) -> int | None:
+        lim, buf = self.limits, self.buf
+        while True:  # a size line, the data, CRLF; at last a 0 chunk, trailers, CRLF
+            m = _CHUNK_LINE.match(buf, self.pos)
+            if m is None:
+                if buf.find(b"\n", self.pos, self.pos + 1024) >= 0 or len(buf) - self.pos > 1024:
+                    raise Reject(400, "the chunked body is malformed (a chunk-size line is not hex digits and CRLF)")
+                return None
+            n = int(m.group(1), 16)
+            if self.size + n > lim["max_body"]:
+                raise Reject(413, f"the body is more than {lim['max_body']} bytes (MAX_CONTENT_LENGTH)")
+            if n == 0:
+                end = buf.find(b"\r\n\r\n", m.end() - 2)
+                if end < 0:
+                    if len(buf) - m.end() > lim["max_field"] * 4:
+                        raise Reject(431, "the chunked body's trailers are too large")
+                    return None
+                return end + 4
+            if len(buf) < m.end() + n + 2:
+                return None  # the chunk is not all here yet: look again from its size line
+            if buf[m.end() + n:m.end() + n + 2] != b"\r\n":
+                raise Reject(400, "the chunked body is malformed (a chunk is not followed by CRLF)")
+            self.size += n
+            self.pos = m.end() + n + 2
+
+
+def error_bytes(status: int, message: str, close: bool = True) -> bytes:
+    """A whole HTTP response in the server's plain-text format (what create_app's handlers send)."""
+    body = f"{status_line(status)}: {message}\n".encode()
+    head = [f"HTTP/1.1 {status_line(status)}", "Content-Type: text/plain; charset=utf-8",
+            f"Content-Length: {len(body)}", "Cache-Control: no-store", f"Content-Security-Policy: {DATA_CSP}"]
+    head += [f"{k}: {v}" for k, v in SECURITY_HEADERS.items()]
+    if close:
+        head.append("Connection: close")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+class BufferingWorker(ThreadWorker):
+    """gthread, with whole requests read by the event loop before a thread gets them (module doc)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.buffering: dict = {}    # conn -> deadline of its request
+        self.buffered = 0            # bytes held for unfinished requests
+        self.per_client: dict = {}   # client address -> unfinished requests
+        self.in_threads = 0          # requests handed to threads and not finished
+        self.client_threads: dict = {}  # client -> its requests in threads
+        self.parked: dict = {}       # client -> complete requests waiting for its turn (deque)
+
+    # -- accept only while a thread is free: with every thread busy (long queries), new clients
+    # -- wait in the listen queue, where another worker takes them, not behind this worker's queries
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled and self.in_threads < self.cfg.threads)
+
+    def accept(self, listener):
+        if self.in_threads >= self.cfg.threads:
+            self.set_accept_enabled(False)
+            return
+        super().accept(listener)
+
+    def finish_request(self, conn, fs):
+        self.in_threads -= 1
+        who = getattr(conn, "kg_thread_client", None)
+        if who is not None:
+            conn.kg_thread_client = None
+            left = self.client_threads.get(who, 1) - 1
+            if left > 0:
+                self.client_threads[who] = left
+            else:
+                self.client_threads.pop(who, None)
+        super().finish_request(conn, fs)
+        waiting = self.parked.get(who) if who is not None else None
+        if waiting:  # the client's next request takes the place this one left
+            nxt = waiting.popleft()
+            if not waiting:
+                del self.parked[who]
+            self._dispatch(nxt)
+        if self.alive and self.in_threads < self.cfg.threads and self.nr_conns < self.worker_connections:
+            self.set_accept_enabled(True)
+
+    def enqueue_req(self, conn):
+        if getattr(conn, "kg_ready", False) or self.cfg.is_ssl:  # TLS: the thread reads it (put TLS in front)
+            conn.kg_ready = False
+            self.in_threads += 1
+            if self.in_threads >= self.cfg.threads:
+                self.set_accept_enabled(False)
+            return super().enqueue_req(conn)
+        who = conn.client[0] if isinstance(conn.client, tuple) else "unix"
+        if self.per_client.get(who, 0) >= LIMITS["per_client"]:
+            conn.kg_reader = RequestReader()
+            self._reject(conn, 429, f"this client has {LIMITS['per_client']} unfinished requests here already; "
+                                    "finish one first", registered=False)
+            return
+        self.per_client[who] = self.per_client.get(who, 0) + 1
+        conn.kg_who, conn.kg_continue, conn.kg_reader, conn.kg_counted = who, False, RequestReader(), True
+        leftover = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
+        conn.sock.setblocking(False)
+        self.buffering[conn] = time.monotonic() + LIMITS["request_timeout"]
+        if leftover and self._feed(conn, leftover, registered=False):
+            return
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _on_readable(self, conn, sock):
+        try:
+            data = sock.recv(1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client went away
+            self._drop(conn, registered=True)
+            return
+        if self.buffered + len(data) > LIMITS["budget"] and len(conn.kg_reader.buf) + len(data) > 64 << 10:
+            self._reject(conn, 503, "the server holds too many unfinished requests; try again shortly", True)
+            return
+        self._feed(conn, data, registered=True)
+
+    def _feed(self, conn, data: bytes, registered: bool) -> bool:
+        """Take ``data``; True when the connection left the loop (its request dispatched or refused)."""
+        reader = conn.kg_reader
+        self.buffered += len(data)
+        try:
+            end = reader.feed(data)
+        except Reject as exc:
+            self._reject(conn, exc.status, exc.message, registered)
+            return True
+        if end is None:
+            if reader.expect and reader.head_end is not None and not conn.kg_continue:
+                conn.kg_continue = True  # the client waits for this before it sends the body
+                try:
+                    conn.sock.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                except OSError:
+                    pass
+            return False
+        if registered:
+            self.poller.unregister(conn.sock)
+        self.buffering.pop(conn, None)  # whole: no deadline any more
+        payload = bytes(reader.buf)
+        if conn.kg_continue:  # answered already: gunicorn must not send a second 100 Continue
+            payload = re.sub(rb"(?im)^expect:[ \t]*100-continue\r?\n", b"", payload, count=1)
+        conn.sock.setblocking(True)
+        if conn.parser is None:
+            conn.parser = ghttp.get_parser(self.cfg, conn.sock, conn.client)
+        conn.parser.unreader.unread(payload)
+        conn.data_ready = True
+        conn.kg_client = client_key(conn.kg_who, reader.forwarded_for, LIMITS["trusted"])
+        self._dispatch(conn)
+        return True
+
+    def _dispatch(self, conn) -> None:
+        """Hand a whole request to a thread, or, while CLIENT_REQUESTS of its client are in threads
+        already, park it until one of them finishes (a queue per client, not an error: a client
+        that floods the server with expensive requests takes one thread per worker, not all)."""
+        who, most = conn.kg_client, LIMITS["client_threads"]
+        if most and self.client_threads.get(who, 0) >= most:
+            self.parked.setdefault(who, deque()).append(conn)
+            return
+        self._uncount(conn)
+        self.client_threads[who] = self.client_threads.get(who, 0) + 1
+        conn.kg_thread_client, conn.kg_ready = who, True
+        self.enqueue_req(conn)
+
+    def _uncount(self, conn) -> None:
+        """The request is no longer the loop's: its bytes and its place in the client's count go."""
+        if getattr(conn, "kg_counted", True):
+            conn.kg_counted = False
+            self.buffered -= len(conn.kg_reader.buf)
+            left = self.per_client.get(conn.kg_who, 1) - 1
+            if left > 0:
+                self.per_client[conn.kg_who] = left
+            else:
+                self.per_client.pop(conn.kg_who, None)
+
+    def _release(self, conn) -> None:
+        """Forget the connection's unfinished request (its bytes, its place in the client's count)."""
+        self.buffering.pop(conn, None)
+        if hasattr(conn, "kg_reader"):
+            self._uncount(conn)
+
+    def _reject(self, conn, status: int, message: str, registered: bool) -> None:
+        # info, not warning: a client must not be able to flood the operator's log at the default level
+        self.log.info("refused a request from %s: %s %s", conn.client[0] if isinstance(conn.client, tuple) else "?",
+                      status, message)
+        try:
+            conn.sock.send(error_bytes(status, message))
+        except OSError:
+            pass
+        self._drop(conn, registered)
+
+    def _drop(self, conn, registered: bool) -> None:
+        if registered:
+            try:
+                self.poller.unregister(conn.sock)
+            except (KeyError, ValueError, OSError):
+                pass
+        self._release(conn)
+        self.nr_conns -= 1
+        try:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        conn.close()
+
+    def murder_pending(self):
+        """gunicorn's own expiry, plus requests that took longer than REQUEST_TIMEOUT to arrive."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn, deadline in list(self.buffering.items()):
+            if now > deadline:
+                if conn.kg_reader.buf:
+                    self._reject(conn, 408, f"the request did not arrive whole within {LIMITS['request_timeout']:g} s "
+                                            "(REQUEST_TIMEOUT)", True)
+                else:  # connected and said nothing, or an idle kept-alive connection: just close
+                    self._drop(conn, True)
+
+    def murder_keepalived(self, force=False):
+        super().murder_keepalived(force)
+        if force:
+            for conn in list(self.buffering):
+                self._drop(conn, True)
+            for waiting in list(self.parked.values()):
+                for conn in waiting:
+                    self._drop(conn, False)
+            self.parked.clear()
+
+    def handle_error(self, req, client, addr, exc):
+        """What gunicorn's parser refuses, in our format (its own pages are HTML)."""
+        from gunicorn.http import errors as e
+        if not type(exc).__module__.startswith("gunicorn.http") or \
+                isinstance(exc, (e.InvalidResponseHeader, e.InvalidResponseHeaderName)):
+            return super().handle_error(req, client, addr, exc)
+        table = [(e.LimitRequestLine, 414), (e.LimitRequestHeaders, 431), (e.UnsupportedTransferCoding, 501),
+                 (e.ExpectationFailed, 417), (e.ForbiddenProxyRequest, 403)]
+        status = next((code for kind, code in table if isinstance(exc, kind)), 400)
+        detail = scrub_tokens(str(exc))[:200]
+        self.log.info("invalid request from %s: %s", (addr or ("?",))[0], detail)
+        try:
+            client.sendall(error_bytes(status, f"the request is malformed ({type(exc).__name__}: {detail!r})"))
+        except OSError as err:
+            if err.errno not in (errno.EPIPE, errno.ECONNRESET):
+                self.log.debug("could not send the error: %s", err)
+
+
+class ScrubbingLogger(Logger):
+    """gunicorn's logger; every access and error line has its tokens redacted."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, ScrubFilter) for f in log.filters):
+                log.addFilter(ScrubFilter())
