@@ -67,11 +67,11 @@ def fuzz_app(fixture_sources, tmp_path_factory):
     """Writes on (so updates and Graph Store writes run), short limits."""
     d = tmp_path_factory.mktemp("fuzz")
     token = add_token(d / "tokens.json", "fuzz", "admin")
+    (d / "shapes.ttl").write_text("")  # the shapes gate reads its file when the app is made
     app = create_app({"SOURCES": fixture_sources, "ALLOW_UPDATE": True, "STATE_DIR": str(d / "state"),
                       "TOKENS": str(d / "tokens.json"), "WRITABLE_GRAPHS": "*", "QUERY_TIMEOUT": 2,
                       "QUERY_PROCESSES": 2, "QUERY_MEMORY_MB": 128, "VALIDATION_TIMEOUT": 10, "TESTING": True,
                       "SHAPES": str(d / "shapes.ttl")})
-    (d / "shapes.ttl").write_text("")
     app.config["FUZZ_TOKEN"] = token
     yield app
     app.extensions["kg"].close()

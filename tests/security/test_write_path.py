@@ -43,10 +43,10 @@ def bundled_writes(tmp_path_factory):
     d = tmp_path_factory.mktemp("bundled-writes")
     tokens = d / "tokens.json"
     ctx = {"write": add_token(tokens, "alice", "write"), "admin": add_token(tokens, "root", "admin"), "state": d / "state"}
+    (d / "no-shapes.ttl").write_text("")  # the shapes check is not what these tests are about
     app = create_app({"ALLOW_UPDATE": True, "STATE_DIR": str(ctx["state"]), "TOKENS": str(tokens),
                       "QUERY_TIMEOUT": 20, "QUERY_PROCESSES": 1, "TESTING": True,
                       "SHAPES": str(d / "no-shapes.ttl")})
-    (d / "no-shapes.ttl").write_text("")  # the shapes check is not what these tests are about
     ctx["client"] = app.test_client()
     yield ctx
     app.extensions["kg"].close()
