@@ -63,7 +63,8 @@ __all__ = ["CuratedStore", "Change", "Refusal", "CHANGES_GRAPH", "read_state", "
            "quads_text", "patch_text", "WriteLimits", "KEPT_GRAPHS", "kept_quad", "JournalDamaged"]
 
 CHANGES_GRAPH = str(GRAPH.changes)
-#: graphs no write may change, whatever the token: the service cannot live without them as loaded
+#: graphs no write to the served store may change, whatever the token (the KEPT_GRAPHS setting's
+#: default): the service cannot live without them as loaded
 KEPT_GRAPHS = frozenset({ONTOLOGY_GRAPH})
 _ESSAY, _FULL_TEXT = ox.NamedNode(str(DS.essay)), ox.NamedNode(str(DSK.fullText))
 PROV = "http://www.w3.org/ns/prov#"
@@ -337,12 +338,12 @@ class CuratedStore(OxigraphStore):
                  writable_prefix: str = str(GRAPH), protected: Iterable[str] = (SHAPES_GRAPH, CHANGES_GRAPH,
                                                                                  INFERRED_GRAPH),
                  allow_default_graph: bool = True, check=None, steps: Iterable[Step] = (),
-                 limits: WriteLimits = WriteLimits(), kept_graphs: Iterable[str] = KEPT_GRAPHS):
+                 limits: WriteLimits = WriteLimits(), kept_graphs: Iterable[str] = ()):
         """``check``: the shapes gate every write passes, a :class:`kg.changes.Step` (such as
         :class:`kg.validate.ShapesGate`) or a plain ``check(quads) -> report | None`` given the whole
         would-be data (shapes and change log left out); ``steps``: more steps, run before it.
         ``limits``: how long and how big evaluating one update may get; ``kept_graphs``: graphs no
-        write may change."""
+        write may change (the server keeps :data:`KEPT_GRAPHS`, the KEPT_GRAPHS setting)."""
         self.dir = Path(state_dir)
         self.limits, self.kept_graphs = limits, frozenset(kept_graphs)
         self.dir.mkdir(parents=True, exist_ok=True)

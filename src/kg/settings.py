@@ -179,6 +179,9 @@ _ROWS = [
             shown="1,000"),
     Setting("WRITE_MAX_REMOVED", 500, "int", "quads one write may remove unless the token has the admin role "
             "(mass deletion is a separate authority); 0: no limit", group="curation"),
+    Setting("KEPT_GRAPHS", None, "list", "graphs no write may change, whatever the token (the service cannot live "
+            "without them as loaded); empty: the admin role may change them too", group="curation",
+            shown="the ontology graph"),
     Setting("WRITE_LOCK_TIMEOUT", 60.0, "float", "seconds a write waits for the writers' lock (then 503)",
             group="curation", shown="60 s"),
 ]

@@ -19,7 +19,7 @@ from flask import Flask
 from .. import settings
 from ..backends import kind, open_store
 from ..cachedir import UnsafeCacheDir, user_cache
-from ..curated import CuratedStore, WriteLimits
+from ..curated import KEPT_GRAPHS, CuratedStore, WriteLimits
 from ..namespaces import GRAPH
 from ..sources import parse_sources
 from ..store import Store
@@ -118,7 +118,8 @@ def _curated_store(config) -> CuratedStore:
                         writable_prefix=_writable_prefix(config["WRITABLE_GRAPHS"]),
                         allow_default_graph=bool(config["WRITE_DEFAULT_GRAPH"]),
                         check=ShapesGate(config["SHAPES"], config["VALIDATION_TIMEOUT"],
-                                         fork_above=int(config["VALIDATION_FORK_ABOVE"])), limits=write_limits)
+                                         fork_above=int(config["VALIDATION_FORK_ABOVE"])), limits=write_limits,
+                        kept_graphs=KEPT_GRAPHS if config["KEPT_GRAPHS"] is None else config["KEPT_GRAPHS"])
 
 
 __all__ = ["create_app", "EndpointState", "current_state", "parse_sources", "DEFAULTS"]
