@@ -56,9 +56,10 @@ def pytest_runtest_makereport(item, call):
         report.outcome, report.longrepr = "failed", f"skipped in CI, where every tool is installed: {reason}"
 # Hypothesis profiles: "ci" (the default: every property test bounded, no per-example deadline, as the
 # machine is shared) and "long" (the fuzz run reported in docs/security.md):
-#   python -m pytest tests/security/test_fuzz.py --hypothesis-profile=long
+#   python -m pytest tests/security/test_fuzz.py --hypothesis-profile=long --hypothesis-show-statistics
+# (KG_FUZZ_EXAMPLES sets the long run's examples per test, 3000 by default, to fit a time budget)
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=3000, deadline=None,
+settings.register_profile("long", max_examples=int(os.environ.get("KG_FUZZ_EXAMPLES", "3000")), deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 settings.load_profile("ci")
 

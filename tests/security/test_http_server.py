@@ -146,8 +146,12 @@ def test_expect_100_continue_is_answered(server):
     s.sendall(POST + b"Accept: text/csv\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
     assert s.recv(1000).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
     s.sendall(b"ASK{}")
-    time.sleep(0.3)
-    out = s.recv(65536)
+    out, deadline = b"", time.monotonic() + 10  # read until the answer's end (polled, not slept)
+    while not out.endswith(b"true\n") and time.monotonic() < deadline:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
     s.close()
     assert out.startswith(b"HTTP/1.1 200") and out.count(b"100 Continue") == 0 and out.endswith(b"true\n")
 
@@ -174,7 +178,9 @@ def test_tokens_never_reach_the_log(start_server, fixture_sources, tmp_path):
             pass
     raw(server, b"GET /x HTTP/1.1\r\nHost: x\r\nX-A: a\x00" + token.encode() + b"\r\n\r\n")  # refused and logged
     raw(server, b"GET /?access_token=" + token.encode() + b" HTTP/9.9\r\n\r\n")
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10  # until the access lines are written (polled, not slept)
+    while log.read_text(errors="replace").count("[redacted]") < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     server.stop()
     text = log.read_text(errors="replace")
     assert "S3cr3t" not in text, text
