@@ -151,6 +151,25 @@ def test_a_runaway_update_is_stopped_and_frees_the_lock(curated):
     assert change.seq == 1
 
 
+def test_a_runaway_update_of_named_graphs_is_stopped_too(curated):
+    """An update whose patterns all sit in GRAPH <iri> blocks runs on a copy of those graphs alone
+    (issue 14's fast path): in the same sandboxed child, under the same limits."""
+    from kg.changes import ChangeSet, GraphsUpdate
+    from kg.web.query_scan import graphs_only
+    cross = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(8))
+    runaway = f"DELETE {{ GRAPH <{PEOPLE}> {{ ?s0 ?p0 ?o0 }} }} WHERE {{ GRAPH <{PEOPLE}> {{ {cross} }} }}"
+    assert graphs_only(runaway) == [PEOPLE]
+    t0 = time.monotonic()
+    with pytest.raises(Refusal) as exc:
+        curated.write(ChangeSet("SPARQL Update", runaway, [GraphsUpdate(runaway, [PEOPLE])]), agent="a")
+    message = exc.value.message  # it runs out of time or of memory first, as the machine goes
+    assert exc.value.status == 503 and ("2 s limit" in message or "64 MB memory limit" in message), message
+    assert time.monotonic() - t0 < 6
+    fine = f"DELETE {{ GRAPH <{PEOPLE}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{PEOPLE}> {{ ?s ?p ?o FILTER(?o = 1) }} }}"
+    change = curated.write(ChangeSet("SPARQL Update", fine, [GraphsUpdate(fine, [PEOPLE])]), agent="a", lock_timeout=1)
+    assert change.seq == 0  # the lock is free again (nothing matched: nothing to log)
+
+
 def test_an_update_past_the_memory_limit_is_503(curated):
     hungry = (f"INSERT {{ GRAPH <{PEOPLE}> {{ ?a <{EX}n> ?e }} }} WHERE {{ "
               + " ".join(f"GRAPH ?g{v} {{ ?{v} ?p{v} ?x{v} }}" for v in "abcde") + " }")
