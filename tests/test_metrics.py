@@ -160,7 +160,8 @@ def test_sums_across_workers_restarts_and_a_private_directory(start_server, fixt
     (directory / "counter_999999.db").write_bytes(b"left by an earlier run")
     data = [a for s in fixture_sources for a in ("--data", f"{s.path}={s.graph}")]
     server = start_server(data + ["--workers", "2", "--no-dump-warmup", "--query-timeout", "1",
-                                  "--metrics-bind", f"127.0.0.1:{mport}", "--metrics-dir", str(directory)])
+                                  "--metrics-bind", f"127.0.0.1:{mport}", "--metrics-dir", str(directory)],
+                          env={"KG_QUERY_ISOLATION": "worker"})  # an overrun ends the worker (query processes: the process)
     assert not (directory / "counter_999999.db").exists() and (directory.stat().st_mode & 0o777) == 0o700
     metrics_url = f"http://127.0.0.1:{mport}/metrics"
     for i in range(30):

@@ -83,7 +83,10 @@ def _best(fn, text, runs=3) -> float:
 @pytest.mark.parametrize("shape", list(PATHOLOGICAL))
 def test_scanning_is_linear(shape):
     make = PATHOLOGICAL[shape]
-    small, big = _best(scan, make(10_000)), _best(scan, make(100_000))
+    for attempt in range(3):  # a shared machine can stall one measurement; a quadratic scanner fails all three
+        small, big = _best(scan, make(10_000)), _best(scan, make(100_000))
+        if big < 1.5 and big / max(small, 5e-3) < 30:
+            break
     assert big < 1.5, f"{shape}: {big:.2f} s for 100 KB"            # the old scanner: ~140 s on the worst
     assert big / max(small, 5e-3) < 30, f"{shape}: {small:.4f} s -> {big:.4f} s for 10x the text"  # quadratic: ~100
 

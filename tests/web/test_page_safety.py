@@ -103,7 +103,7 @@ def test_without_public_url_the_base_is_still_fixed(client):
 
 # -- echoed input ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("request_kw", [
-    {"query_string": {"query": "ASK {}", "format": "<script>alert(1)</script>" * 40}},
+    {"query_string": {"query": "ASK {}", "infer": "<script>alert(1)</script>" * 40}},  # (an unknown format= is ignored)
     {"query_string": {"query": "ASK {}"}, "headers": {"Accept": "text/x-evil; q=1, " + "a/b, " * 1500}},
     {"query_string": {"query": "ASK {}", "default-graph-uri": "\r\nSet-Cookie: x=1" + "y" * 500}},
 ])
