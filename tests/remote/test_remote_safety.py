@@ -20,7 +20,11 @@ def test_allow_listed_service_is_called(make_app, listener, engine, request):
 
 
 @pytest.mark.parametrize("server_fixture", ["live_server", "sync_server"])
-def test_other_clients_are_served_during_a_runaway_query(request, server_fixture, engine):
+def test_other_clients_are_served_during_a_runaway_query(request, server_fixture, engine, ends_runaways):
     """The servers are picked by name (getfixturevalue): ask for ``engine`` here, so the test is
     parametrized over the engines too."""
     _safety.test_other_clients_are_served_during_a_runaway_query(request, server_fixture)
+
+
+def test_runaway_query_is_stopped_within_the_limit(make_app, ends_runaways):
+    _safety.test_runaway_query_is_stopped_within_the_limit(make_app)

@@ -120,7 +120,7 @@ def test_chunks_keep_blank_node_groups_whole():
     assert pieces[-1][1] is True and "_:b" in pieces[-1][0]
 
 
-def test_time_limit_is_ours(engine):
+def test_time_limit_is_ours(engine, ends_runaways):
     store = RemoteStore(engine.sparql_url, record=PROTOCOL_RECORD, timeout=1)
     runaway = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + " }"
     t0 = time.monotonic()
