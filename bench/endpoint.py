@@ -252,6 +252,8 @@ SERVERS = {
                    KG + ["--result-cache-mb", "0", "--query-timeout", "0"], None, "/sparql"),
     "kg-threads": ("kg endpoint, 2 workers x 4 threads, result cache off",
                    KG + ["--threads", "4", "--result-cache-mb", "0"], None, "/sparql"),
+    "kg-inworker": ("kg endpoint, result cache off, queries in the worker (QUERY_ISOLATION=worker)",
+                    KG + ["--result-cache-mb", "0"], {"KG_QUERY_ISOLATION": "worker"}, "/sparql"),
     "oxigraph": ("Oxigraph server 0.5 (serve-read-only, --union-default-graph)",
                  ["{oxigraph}", "serve-read-only", "--location", "{oxstore}", "--bind", "127.0.0.1:{port}",
                   "--union-default-graph"], None, "/query"),
@@ -320,7 +322,7 @@ def throughput(duration: int, connections: int, workdir: Path, keys: list[str] |
             if cmd[1:2] == [str(root / "server.py")]:
                 cmd += data_args
             s = Server(("before: " if root != ROOT else "") + label, cmd,
-                       {"KG_BENCH_DATA": data_env} if env == "data" else None, endpoint=endpoint)
+                       {"KG_BENCH_DATA": data_env} if env == "data" else env, endpoint=endpoint)
             try:
                 bad = check_mix(s, queries)
                 if bad:
