@@ -1,10 +1,12 @@
 """Run one piece of expensive work in a forked child that can be stopped: a time limit, a memory
-limit, a lower CPU priority, and nothing left behind.
+limit, a lower CPU priority, no network, and nothing left behind.
 
-For work on input a client sends (the ``/shacl`` validation service): parsing and validating may
-take long or grow large on hostile data, and neither pyoxigraph nor pySHACL can be interrupted from
-Python. The child is a fork of the caller (the served store is shared copy-on-write); it returns
-its result through a pipe and exits; on overrun it is killed with SIGKILL.
+For work on data a client sends (the ``/shacl`` validation service) and for large changes on the
+write path: parsing and validating may take long or grow large on hostile data, and neither
+pyoxigraph nor pySHACL can be interrupted from Python. The walls are :mod:`kg.sandbox`'s, the
+query processes' own (a deep stack, RLIMIT_DATA past the child's size, an empty network
+namespace, SIGKILL on overrun); this module gives these callers their outcomes by name, the
+work's own exception wrapped in :class:`Failed`.
 
 >>> run(sum, [1, 2, 3], timeout=10)
 6
@@ -15,15 +17,10 @@ kg.isolated.Overrun: the work ran longer than 0.2 s and was stopped
 """
 from __future__ import annotations
 
-import faulthandler
-import os
-import pickle
-import resource
-import select
-import signal
-import time
-from pathlib import Path
+import time  # noqa: F401 - the doctest's
 from typing import Callable
+
+from . import sandbox
 
 __all__ = ["run", "Overrun", "OutOfMemory", "Crashed", "Failed"]
 
@@ -48,11 +45,6 @@ class Failed(Exception):
         self.error = error
 
 
-def _address_space() -> int:
-    """Bytes of virtual memory this process holds now (Linux: /proc/self/statm)."""
-    return int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def _from_memory(exc: BaseException) -> bool:
     """Whether a MemoryError is behind ``exc`` (libraries catch it and raise their own)."""
     seen = set()
@@ -67,60 +59,26 @@ def _from_memory(exc: BaseException) -> bool:
 def run(fn: Callable, *args, timeout: float, memory_mb: int | None = None, nice: int = 10):
     """``fn(*args)`` in a forked child, its result (picklable) returned.
 
-    ``memory_mb`` caps what the child may allocate beyond what it inherited (RLIMIT_AS). Raises
+    ``memory_mb`` caps what the child may allocate beyond its size when the work starts. Raises
     :class:`Overrun`, :class:`OutOfMemory`, :class:`Crashed`, or :class:`Failed` with the exception
     ``fn`` raised.
     """
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        status = 0
+    def work():  # in the child, where the exception's causes are still there to look at
         try:
-            os.close(r)
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
-                signal.signal(sig, signal.SIG_DFL)  # the parent's handlers (gunicorn's) are not ours
-            os.nice(nice)
-            faulthandler.disable()  # an abort past the memory limit is reported by the parent, not dumped here
-            if memory_mb:
-                limit = _address_space() + memory_mb * 2**20
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            try:
-                out = ("ok", fn(*args))
-            except MemoryError:
-                out = ("memory", None)
-            except Exception as exc:  # sent back as it is when it can be, else as text
-                out = ("memory", None) if _from_memory(exc) else ("failed", exc)
-            try:
-                data = pickle.dumps(out)
-            except Exception:
-                data = pickle.dumps(("failed", f"{type(out[1]).__name__}: {out[1]}"))
-            with os.fdopen(w, "wb") as f:
-                f.write(data)
-        except MemoryError:
-            status = 3
-        finally:
-            os._exit(status)
-    os.close(w)
-    chunks, deadline = [], time.monotonic() + timeout
+            return fn(*args)
+        except Exception as exc:
+            if _from_memory(exc):
+                raise MemoryError(str(exc)) from None
+            raise
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([r], [], [], left)[0]:
-                os.kill(pid, signal.SIGKILL)
-                raise Overrun(f"the work ran longer than {timeout:g} s and was stopped")
-            chunk = os.read(r, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    if not chunks:
-        raise (OutOfMemory if memory_mb else Crashed)("the work's process died without an answer"
-                                                     + (" (most likely past its memory limit)" if memory_mb else ""))
-    kind, value = pickle.loads(b"".join(chunks))
-    if kind == "memory":
-        raise OutOfMemory(f"the work needed more than its {memory_mb} MB of memory")
-    if kind == "failed":
-        raise Failed(value)
-    return value
+        return sandbox.call(work, timeout=timeout, memory_mb=memory_mb or 0, nice=nice)
+    except sandbox.Overrun:
+        raise Overrun(f"the work ran longer than {timeout:g} s and was stopped") from None
+    except sandbox.OutOfMemory:
+        raise OutOfMemory(f"the work needed more than its {memory_mb} MB of memory") from None
+    except sandbox.ChildFailed as exc:
+        raise (OutOfMemory if memory_mb else Crashed)(
+            f"the work's process died without an answer ({exc})" + (" (most likely past its memory limit)"
+                                                                  if memory_mb else "")) from None
+    except Exception as exc:  # the work's own
+        raise Failed(exc) from None
