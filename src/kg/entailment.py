@@ -96,6 +96,10 @@ class Schema:
         dom, rng = defaultdict(set), defaultdict(set)
         lists: dict = {}
         chain_heads = []
+        #: each axiom's index, and whether it holds both ways (equivalence, inverse)
+        into = {RDFS + "subClassOf": (sub_c, False), OWL + "equivalentClass": (sub_c, True),
+                RDFS + "subPropertyOf": (sub_p, False), OWL + "equivalentProperty": (sub_p, True),
+                OWL + "inverseOf": (inverse, True), RDFS + "domain": (dom, False), RDFS + "range": (rng, False)}
         for t in triples:
             s, p, o = t.subject, t.predicate.value, t.object
             if p == RDF_TYPE and o.value == OWL + "SymmetricProperty":
@@ -107,25 +111,12 @@ class Schema:
             if p == OWL + "propertyChainAxiom":
                 chain_heads.append((s, o))
                 continue
-            if not isinstance(o, ox.NamedNode):
+            if not isinstance(o, ox.NamedNode) or (p == RDFS + "range" and o.value.startswith(_DATATYPE_RANGES)):
                 continue
-            if p == RDFS + "subClassOf":
-                sub_c[s].add(o)
-            elif p == OWL + "equivalentClass":
-                sub_c[s].add(o)
-                sub_c[o].add(s)
-            elif p == RDFS + "subPropertyOf":
-                sub_p[s].add(o)
-            elif p == OWL + "equivalentProperty":
-                sub_p[s].add(o)
-                sub_p[o].add(s)
-            elif p == OWL + "inverseOf":
-                inverse[s].add(o)
-                inverse[o].add(s)
-            elif p == RDFS + "domain":
-                dom[s].add(o)
-            elif p == RDFS + "range" and not o.value.startswith(_DATATYPE_RANGES):
-                rng[s].add(o)
+            index, both_ways = into[p]
+            index[s].add(o)
+            if both_ways:
+                index[o].add(s)
         schema = cls()
         classes = set(sub_c) | {c for cs in sub_c.values() for c in cs} | {c for cs in dom.values() for c in cs} \
             | {c for cs in rng.values() for c in cs}
