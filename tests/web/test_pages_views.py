@@ -300,6 +300,8 @@ def test_argument_page_shows_viewpoints_holders_stance_and_reasons(pc):
     assert "/page/claim-altman-state-controlled" in {a["href"] for a in against.select(".on a")}
     assert card.select_one("blockquote.essay-quote a")["href"].startswith("/essay#t-a-")
     assert s.find("a", href="/argument") is not None                       # in the navigation
+    # regression: one thesis point was counted as "1 points"
+    assert s.find("h2", id="h-thesis").get_text() == "The thesis in 1 point" and "thesis in 1 point," in s.text
 
 
 def test_resource_page_sections_speak_of_people(pc):
