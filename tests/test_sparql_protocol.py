@@ -7,6 +7,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 from rdflib.query import Result
 
@@ -242,3 +244,40 @@ def test_healthz(client):
 def test_home_links_to_sparql(client):
     soup = BeautifulSoup(client.get("/").data, "html.parser")
     assert soup.find("a", href=lambda h: h in ("/sparql", "/sparql/"))
+
+
+# -- KgRequest: werkzeug's URL parameters, decoded faster (kg.web.protocol.unquote_fast) ------------------
+_QS_ALPHABET = "abcxAF09%%%+&&==\\é ?{}\x7f\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_QS_ALPHABET, max_size=60) | st.binary(max_size=40).map(lambda b: b.decode("latin-1")))
+def test_kg_request_parses_the_url_as_werkzeug_does(raw):
+    """The fast decoder agrees with werkzeug's own (urllib's parse_qsl with werkzeug's error
+    handler) on escapes, bad escapes, '+', blanks, non-ASCII and invalid UTF-8."""
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+    from kg.web.protocol import KgRequest
+    environ = EnvironBuilder(path="/sparql").get_environ()
+    environ["QUERY_STRING"] = raw.encode("utf-8").decode("latin-1")  # as a server hands the URL's bytes to WSGI
+    try:
+        want = list(Request(environ).args.items(multi=True))
+    except UnicodeDecodeError:
+        with pytest.raises(UnicodeDecodeError):
+            KgRequest(environ).args
+        return
+    assert list(KgRequest(environ).args.items(multi=True)) == want
+
+
+@pytest.mark.parametrize("text", ["%zz%4", "%C3%A9%C3", "a+b%2Bc", "%5C%5Cx41", "\\x41%41", "%00%7f%80%ff"])
+def test_unquote_fast_equals_urllib(text):
+    from urllib.parse import unquote
+    from kg.web.protocol import unquote_fast
+    for errors in ("replace", "strict", "werkzeug.url_quote"):
+        try:
+            want = unquote(text, errors=errors)
+        except UnicodeDecodeError:
+            with pytest.raises(UnicodeDecodeError):
+                unquote_fast(text, errors=errors)
+            continue
+        assert unquote_fast(text, errors=errors) == want

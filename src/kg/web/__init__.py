@@ -25,6 +25,7 @@ from ..sources import parse_sources
 from ..store import Store
 from . import http, limits
 from .fastpath import ResponseCache
+from .protocol import KgRequest
 from .state import EXTENSION, EndpointState, current_state
 
 #: the create_app defaults: every app setting of kg.settings, and Flask's own
@@ -34,6 +35,7 @@ DEFAULTS = {**settings.app_defaults(), "JSON_SORT_KEYS": False}
 def create_app(config: dict | None = None, *, from_env: bool = False) -> Flask:
     """The Flask app. ``config`` overrides the defaults; ``from_env`` reads ``KG_*`` variables first."""
     app = Flask(__name__)
+    app.request_class = KgRequest  # werkzeug's request with faster URL decoding (protocol.py)
     app.config.from_mapping(DEFAULTS)
     if from_env:
         app.config.update(settings.from_env(scope="app"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+from functools import lru_cache
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -13,7 +14,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..store import StoreError
 from . import limits
 
-_EXPOSE = "ETag, Last-Modified, KG-Truncated, KG-Text-Truncated, Content-Length"
+EXPOSE = "ETag, Last-Modified, KG-Truncated, KG-Text-Truncated, Content-Length"
 
 #: headers every answer carries, whatever it is (docs/security.md)
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
@@ -85,10 +86,15 @@ def client() -> str:
 
 def allowed_origin(app: Flask, origin: str | None) -> str | None:
     conf = app.config.get("CORS_ORIGINS") or ""
-    origins = [o.strip() for o in conf.split(",")] if isinstance(conf, str) else list(conf)
+    origins = _origins(conf) if isinstance(conf, str) else tuple(conf)
     if "*" in origins:
         return "*"
     return origin if origin and origin in origins else None
+
+
+@lru_cache(maxsize=16)
+def _origins(conf: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in conf.split(","))
 
 
 def http_error(exc: HTTPException, body: Response | None = None) -> Response:
@@ -122,6 +128,14 @@ def install(app: Flask) -> None:
     def _store_error(exc: StoreError):  # a remote engine down, failing or too slow (pages, dumps)
         return error_response(exc.status, f"{exc.status} {'Bad Gateway' if exc.status == 502 else 'Service Unavailable'}: {exc}")
 
+    @app.errorhandler(MemoryError)
+    def _memory(exc: MemoryError):  # past QUERY_MEMORY_MB in a query process (dispatch.py, kg.sandbox)
+        r = error_response(503, f"503 Service Unavailable: the query needed more than the "
+                                f"{app.config['QUERY_MEMORY_MB']:g} MB memory limit (QUERY_MEMORY_MB) and was stopped. "
+                                "Narrow the query (LIMIT, fewer cross products) or ask the operator to raise the limit.")
+        r.headers["Retry-After"] = "1"
+        return r
+
     @app.errorhandler(Exception)
     def _crash(exc: Exception):  # log it; the client gets no stack trace
         if type(exc).__module__.startswith("gunicorn.http"):  # a body the client framed wrongly (chunked, length)
@@ -148,15 +162,16 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp: Response):
-        for name, value in SECURITY_HEADERS.items():
-            resp.headers.setdefault(name, value)
-        resp.headers.setdefault("Content-Security-Policy", PAGE_CSP if resp.mimetype == "text/html" else DATA_CSP)
+        present = {name.lower() for name in resp.headers.keys()}  # one pass, not one scan per header
+        add = [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
+        if "content-security-policy" not in present:
+            add.append(("Content-Security-Policy", PAGE_CSP if resp.mimetype == "text/html" else DATA_CSP))
         origin = allowed_origin(app, request.headers.get("Origin"))
-        if origin and "Access-Control-Allow-Origin" not in resp.headers:
-            resp.headers["Access-Control-Allow-Origin"] = origin
-            resp.headers["Access-Control-Expose-Headers"] = _EXPOSE
-            if origin != "*":
-                resp.vary.add("Origin")
+        if origin and "access-control-allow-origin" not in present:
+            add += [("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", EXPOSE)]
+        resp.headers.extend(add)
+        if origin and origin != "*" and "access-control-allow-origin" not in present:
+            resp.vary.add("Origin")
         return _gzip(app, resp)
 
 
@@ -178,5 +193,5 @@ def _gzip(app: Flask, resp: Response) -> Response:
     return resp
 
 
-__all__ = ["install", "error_response", "allowed_origin", "http_error", "status_line", "scrub_tokens", "ScrubFilter", "base_iri", "public_root", "client",
+__all__ = ["EXPOSE", "install", "error_response", "allowed_origin", "http_error", "status_line", "scrub_tokens", "ScrubFilter", "base_iri", "public_root", "client",
            "SECURITY_HEADERS", "PAGE_CSP", "DATA_CSP"]

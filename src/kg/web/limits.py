@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -249,6 +250,11 @@ def client_key(remote_addr: str | None, forwarded_for: str | None = None, truste
     >>> client_key("2001:db8::1"), client_key("10.0.0.1", "203.0.113.5, 10.0.0.2", ["10.0.0.1", "10.0.0.2"])
     ('2001:db8::/64', '203.0.113.5')
     """
+    return _client_key(remote_addr, forwarded_for, tuple(trusted or ()))
+
+
+@lru_cache(maxsize=4096)  # every request asks; the same few clients come back again and again
+def _client_key(remote_addr: str | None, forwarded_for: str | None, trusted: tuple) -> str:
     addr = remote_addr or "unknown"
     if forwarded_for and addr in trusted:
         for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):

@@ -17,6 +17,7 @@ import os
 import resource
 import shutil
 import socket
+import tempfile
 
 from gunicorn.app.base import BaseApplication
 
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
                          client_threads=max(0, int(values["CLIENT_REQUESTS"])),
                          trusted=tuple(values["TRUSTED_PROXIES"] or ()))
     _raise_file_limit()
+    cpu_slots = tempfile.TemporaryFile(prefix="kg-cpu-slots-")  # open while the server runs: the workers lock it
+    worker.LIMITS["cpu_slots"] = cpu_slots.fileno()                # (dispatch.CpuSlots)
     options = {
         "bind": [bind] + ([values["METRICS_BIND"]] if values["METRICS_BIND"] else []),
         "workers": values["WORKERS"] or os.cpu_count() or 2, "threads": threads,
@@ -128,6 +131,7 @@ def run(args: argparse.Namespace, prog: str = "kg serve") -> int:
         "accesslog": "-" if values["ACCESS_LOG"] else None, "proc_name": "kg-sparql",
     }
     _Gunicorn(app, options).run()
+    cpu_slots.close()
     return 0
 
 

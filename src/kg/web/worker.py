@@ -20,6 +20,7 @@ request buffering does; at internet scale, put such a proxy in front as well (do
 from __future__ import annotations
 
 import errno
+import os
 import re
 import selectors
 import socket
@@ -29,10 +30,13 @@ from functools import partial
 
 from gunicorn import http as ghttp
 from gunicorn.glogging import Logger
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from .http import DATA_CSP, SECURITY_HEADERS, ScrubFilter, scrub_tokens, status_line
+from . import dispatch
+from .executor import ClientLimiter
+from .http import DATA_CSP, EXPOSE, SECURITY_HEADERS, ScrubFilter, allowed_origin, scrub_tokens, status_line
 from .limits import client_key
+from .state import EXTENSION, AnswerCache
 
 __all__ = ["BufferingWorker", "ScrubbingLogger", "LIMITS", "RequestReader", "Reject", "error_bytes"]
 
@@ -48,6 +52,7 @@ LIMITS = {
     "per_client": 32,             # unfinished requests one client address may have in one worker (then 429)
     "client_threads": 1,          # CLIENT_REQUESTS: one client's requests a worker handles at once (more wait; 0: any)
     "trusted": ("127.0.0.1", "::1"),  # TRUSTED_PROXIES: whose X-Forwarded-For names the client
+    "cpu_slots": None,            # the file of dispatch.CpuSlots' locks (serving.run opens it before forking)
 }
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -80,6 +85,8 @@ class RequestReader:
         self.chunked = False
         self.expect = False         # Expect: 100-continue
         self.forwarded_for = None   # X-Forwarded-For (believed only from TRUSTED_PROXIES)
+        self.origin = None          # Origin (CORS headers on the answers the worker writes itself)
+        self.method = self.target = b""  # from the request line
         self.pos = 0                # chunked: where the next chunk-size line starts
         self.size = 0               # chunked: body bytes so far
 
@@ -113,6 +120,9 @@ class RequestReader:
         lines = head.split(b"\n")
         if len(lines[0]) > lim["max_line"] + 1:
             raise Reject(414, f"the request line is longer than {lim['max_line']} bytes; send long queries by POST")
+        words = lines[0].split()
+        if len(words) == 3:
+            self.method, self.target = words[0], words[1]
         if len(lines) - 1 > lim["max_fields"]:
             raise Reject(431, f"the request has more than {lim['max_fields']} header fields")
         for line in lines[1:]:
@@ -132,6 +142,8 @@ class RequestReader:
                 self.expect = True
             elif name == b"x-forwarded-for":
                 self.forwarded_for = value.decode("latin-1")
+            elif name == b"origin":
+                self.origin = value.decode("latin-1")
         if self.length is not None and self.chunked:
             raise Reject(400, "the request has both Content-Length and Transfer-Encoding; send one of them")
         if self.length is not None and self.length > lim["max_body"]:
@@ -164,12 +176,15 @@ class RequestReader:
             self.pos = m.end() + n + 2
 
 
-def error_bytes(status: int, message: str, close: bool = True) -> bytes:
-    """A whole HTTP response in the server's plain-text format (what create_app's handlers send)."""
-    body = f"{status_line(status)}: {message}\n".encode()
+def error_bytes(status: int, message: str, close: bool = True, *, text: str | None = None,
+                headers: tuple = ()) -> bytes:
+    """A whole HTTP response in the server's plain-text format (what create_app's handlers send):
+    ``message`` after the status line, or the whole ``text``; ``headers``: more (name, value) pairs."""
+    body = ((text if text is not None else f"{status_line(status)}: {message}").rstrip() + "\n").encode()
     head = [f"HTTP/1.1 {status_line(status)}", "Content-Type: text/plain; charset=utf-8",
             f"Content-Length: {len(body)}", "Cache-Control: no-store", f"Content-Security-Policy: {DATA_CSP}"]
     head += [f"{k}: {v}" for k, v in SECURITY_HEADERS.items()]
+    head += [f"{k}: {v}" for k, v in headers]
     if close:
         head.append("Connection: close")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -186,6 +201,84 @@ class BufferingWorker(ThreadWorker):
         self.in_threads = 0          # requests handed to threads and not finished
         self.client_threads: dict = {}  # client -> its requests in threads
         self.parked: dict = {}       # client -> complete requests waiting for its turn (deque)
+        self.direct = None           # dispatch.RequestPool: query processes answering whole /sparql requests
+        self.direct_writes = False
+
+    # -- whole /sparql requests answered by the query processes (dispatch.py) -------------------
+    def run(self):
+        self.direct = self.direct_writes = None
+        state = getattr(self.wsgi, "extensions", {}).get(EXTENSION)
+        pool = getattr(state, "pool", None)
+        if pool is not None and state.watchdog is None:  # queries run in sandboxed processes: send them whole
+            config = self.wsgi.config
+            self.direct = dispatch.RequestPool(
+                self._answer_whole, size=pool.size, timeout=state.timeout, memory_mb=pool.memory_mb,
+                network=pool.network, grace=LIMITS["request_timeout"], running=running_queries(self.cfg.workers),
+                cpus=dispatch.CpuSlots(LIMITS["cpu_slots"], usable_cpus()) if LIMITS["cpu_slots"] is not None else None,
+                on_start=partial(_in_query_process, state, pool.size),
+                on_replace=state.metrics.query_process_restarts.inc, on_timeout=state.metrics.timeouts.inc)
+            self.direct_writes = bool(config.get("ALLOW_UPDATE"))
+            self.direct_clients = {}  # client -> its requests in query processes (CLIENT_QUERIES)
+            self.direct_per_client = max(0, int(config.get("CLIENT_QUERIES") or 0))
+            self.direct.start(self.poller)
+        try:
+            super().run()
+        finally:
+            if self.direct is not None:
+                self.direct.close()
+
+    def wait_for_and_dispatch_events(self, timeout):
+        if self.direct is None:
+            return super().wait_for_and_dispatch_events(timeout)
+        wake = self.direct.next_wakeup()
+        if wake is not None:
+            timeout = max(0.0, min(timeout, wake - time.monotonic()))
+        super().wait_for_and_dispatch_events(timeout)
+        self.direct.tick()
+
+    def _to_query_process(self, conn, request: bytes) -> None:
+        who, most = conn.kg_client, self.direct_per_client
+        if most and self.direct_clients.get(who, 0) >= most:
+            self._direct_done(conn, None, False, (429, f"429 Too Many Requests: this client already runs "
+                                                        f"{most} queries here (CLIENT_QUERIES={most}); wait for one "
+                                                        "to finish", (("Retry-After", "1"),)))
+            return
+        self.direct_clients[who] = self.direct_clients.get(who, 0) + 1
+        self.direct.submit(request, conn.sock, conn.client, conn.server, partial(self._direct_done, conn, who))
+
+    def _direct_done(self, conn, who, keep: bool, failure) -> None:
+        if who is not None:
+            left = self.direct_clients.get(who, 1) - 1
+            if left > 0:
+                self.direct_clients[who] = left
+            else:
+                self.direct_clients.pop(who, None)
+        if failure is not None:
+            status, text, headers = failure
+            origin = allowed_origin(self.wsgi, getattr(conn, "kg_origin", None))
+            if origin:
+                headers += (("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", EXPOSE))
+            try:
+                conn.sock.setblocking(True)
+                conn.sock.sendall(error_bytes(status, "", text=text, headers=headers))
+            except OSError:
+                pass
+            keep = False
+        who = self._finished(conn)
+        if keep and self.alive:  # straight back to reading its next request (no keep-alive round first)
+            self.enqueue_req(conn)
+        else:
+            self.nr_conns -= 1
+            conn.close()
+        self._next_turn(who)
+
+    def _answer_whole(self, request: bytes, sock, peer, server) -> bool:  # pragma: no cover - query process
+        """In a query process: answer ``request`` on ``sock`` as a thread would (gthread's handle)."""
+        conn = TConn(self.cfg, sock, peer, server)
+        conn.parser = ghttp.get_parser(self.cfg, sock, peer)
+        conn.parser.unreader.unread(request)
+        conn.data_ready = True
+        return bool(self.handle(conn))
 
     # -- accept only while a thread is free: with every thread busy (long queries), new clients
     # -- wait in the listen queue, where another worker takes them, not behind this worker's queries
@@ -199,6 +292,12 @@ class BufferingWorker(ThreadWorker):
         super().accept(listener)
 
     def finish_request(self, conn, fs):
+        who = self._finished(conn)
+        super().finish_request(conn, fs)
+        self._next_turn(who)
+
+    def _finished(self, conn):
+        """A request of ``conn`` is answered: its thread (or query process) and its client's turn are free."""
         self.in_threads -= 1
         who = getattr(conn, "kg_thread_client", None)
         if who is not None:
@@ -208,7 +307,9 @@ class BufferingWorker(ThreadWorker):
                 self.client_threads[who] = left
             else:
                 self.client_threads.pop(who, None)
-        super().finish_request(conn, fs)
+        return who
+
+    def _next_turn(self, who) -> None:
         waiting = self.parked.get(who) if who is not None else None
         if waiting:  # the client's next request takes the place this one left
             nxt = waiting.popleft()
@@ -224,6 +325,10 @@ class BufferingWorker(ThreadWorker):
             self.in_threads += 1
             if self.in_threads >= self.cfg.threads:
                 self.set_accept_enabled(False)
+            request = getattr(conn, "kg_request", None)
+            if request is not None:
+                conn.kg_request = None
+                return self._to_query_process(conn, request)
             return super().enqueue_req(conn)
         who = conn.client[0] if isinstance(conn.client, tuple) else "unix"
         if self.per_client.get(who, 0) >= LIMITS["per_client"]:
@@ -275,13 +380,17 @@ class BufferingWorker(ThreadWorker):
         if registered:
             self.poller.unregister(conn.sock)
         self.buffering.pop(conn, None)  # whole: no deadline any more
-        payload = bytes(reader.buf)
+        request, rest = bytes(reader.buf[:end]), bytes(reader.buf[end:])
         if conn.kg_continue:  # answered already: gunicorn must not send a second 100 Continue
-            payload = re.sub(rb"(?im)^expect:[ \t]*100-continue\r?\n", b"", payload, count=1)
+            request = re.sub(rb"(?im)^expect:[ \t]*100-continue\r?\n", b"", request, count=1)
         conn.sock.setblocking(True)
         if conn.parser is None:
             conn.parser = ghttp.get_parser(self.cfg, conn.sock, conn.client)
-        conn.parser.unreader.unread(payload)
+        if self.direct is not None and dispatch.wants(reader.method, reader.target, self.direct_writes):
+            conn.kg_request, conn.kg_origin = request, reader.origin  # a query process answers it (dispatch.py)
+            conn.parser.unreader.unread(rest)
+        else:
+            conn.parser.unreader.unread(request + rest)
         conn.data_ready = True
         conn.kg_client = client_key(conn.kg_who, reader.forwarded_for, LIMITS["trusted"])
         self._dispatch(conn)
@@ -389,3 +498,25 @@ class ScrubbingLogger(Logger):
         for log in (self.error_log, self.access_log):
             if not any(isinstance(f, ScrubFilter) for f in log.filters):
                 log.addFilter(ScrubFilter())
+
+
+def _in_query_process(state, processes: int) -> None:  # pragma: no cover - runs in each new query process
+    """What a query process answering whole requests drops: the worker's query processes (it runs
+    the query itself, the worker keeps the clock), the per-client count (the worker keeps it), and
+    all but its share of the answer cache (one budget per worker, shared out)."""
+    state.pool = state.watchdog = None
+    state.clients = ClientLimiter(0)
+    state.cache = AnswerCache(state.cache.max_bytes // max(1, processes))
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def running_queries(workers: int) -> int:
+    """Without the machine-wide CPU slots (dispatch.CpuSlots): requests one worker's query processes
+    run at once, its share of the CPUs."""
+    return max(1, usable_cpus() // max(1, int(workers or 1)))
