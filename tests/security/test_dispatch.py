@@ -111,7 +111,7 @@ def test_a_query_process_that_crashes_mid_query_gets_500_and_is_replaced(server)
     assert victim is not None, "no query process ran the query"
     os.kill(victim, signal.SIGSEGV)  # a crash (SIGKILL would read as the memory limit: the OOM killer's signal)
     t.join(15)
-    status, headers, body = result["r"]
+    status, _, body = result["r"]
     assert status == 500 and b"the query process failed while answering" in body
     assert get(server, ASK)[0] == 200 and victim not in query_processes(server)
     assert before  # the pool was there before

@@ -162,7 +162,7 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp: Response):
-        present = {name.lower() for name in resp.headers.keys()}  # one pass, not one scan per header
+        present = {name.lower() for name, _ in resp.headers.items()}  # one pass, not one scan per header
         add = [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
         if "content-security-policy" not in present:
             add.append(("Content-Security-Policy", PAGE_CSP if resp.mimetype == "text/html" else DATA_CSP))

@@ -34,7 +34,15 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from . import dispatch
 from .executor import ClientLimiter
-from .http import DATA_CSP, EXPOSE, SECURITY_HEADERS, ScrubFilter, allowed_origin, scrub_tokens, status_line
+from .http import (
+    DATA_CSP,
+    EXPOSE,
+    SECURITY_HEADERS,
+    ScrubFilter,
+    allowed_origin,
+    scrub_tokens,
+    status_line,
+)
 from .limits import client_key
 from .state import EXTENSION, AnswerCache
 
