@@ -210,6 +210,7 @@ class BufferingWorker(ThreadWorker):
         self.client_threads: dict = {}  # client -> its requests in threads
         self.parked: dict = {}       # client -> complete requests waiting for its turn (deque)
         self.direct = None           # dispatch.RequestPool: query processes answering whole /sparql requests
+        self._notified = self._murdered = 0.0
         self.direct_writes = False
 
     # -- whole /sparql requests answered by the query processes (dispatch.py) -------------------
@@ -234,6 +235,23 @@ class BufferingWorker(ThreadWorker):
         finally:
             if self.direct is not None:
                 self.direct.close()
+
+    def notify(self):
+        """gunicorn's heartbeat (a utime of the worker's file), at most twice a second: its loop calls
+        it on every turn, twice per request (the master's timeout is 30 s or more)."""
+        now = time.monotonic()
+        if now - self._notified >= 0.5:
+            self._notified = now
+            super().notify()
+
+    def murder_pending(self):
+        """gunicorn's own expiry, plus requests that took longer than REQUEST_TIMEOUT to arrive:
+        looked for at most ten times a second (the deadlines are seconds long)."""
+        now = time.monotonic()
+        if now - self._murdered < 0.1:
+            return
+        self._murdered = now
+        self._murder_pending(now)
 
     def wait_for_and_dispatch_events(self, timeout):
         if self.direct is None:
@@ -458,10 +476,8 @@ class BufferingWorker(ThreadWorker):
             pass
         conn.close()
 
-    def murder_pending(self):
-        """gunicorn's own expiry, plus requests that took longer than REQUEST_TIMEOUT to arrive."""
+    def _murder_pending(self, now: float) -> None:
         super().murder_pending()
-        now = time.monotonic()
         for conn, deadline in list(self.buffering.items()):
             if now > deadline:
                 if conn.kg_reader.buf:
