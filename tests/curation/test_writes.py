@@ -331,6 +331,26 @@ def test_live_server_writes_reach_every_worker_and_tokens_stay_out_of_logs(start
     assert tok not in log and "Bearer" not in log  # ... and no token is in it
 
 
+def test_live_server_cached_answers_change_with_a_write_in_every_worker(start_server, fixture_sources, tmp_path):
+    """The workers keep whole answers to repeated GETs (kg.web.dispatch.cache_key); a write in one
+    worker is an answer's end in all of them."""
+    tokens = tmp_path / "t.json"
+    tok = add_token(tokens, "alice")
+    (tmp_path / "shapes.ttl").write_text(SHAPES)
+    data = [a for s in fixture_sources for a in ("--data", f"{s.path}={s.graph}")]
+    srv = start_server(data + ["--workers", "2", "--allow-update", "--state-dir", str(tmp_path / "state"),
+                               "--tokens", str(tokens), "--writable-graphs", EX + "graph/"],
+                       env={"KG_SHAPES": str(tmp_path / "shapes.ttl")})
+    url = f"{srv.url}/sparql?query=" + urllib.parse.quote(f'SELECT ?l {{ <{EX}dave> <{RDFS}label> ?l }}')
+    for _ in range(8):  # cached in both workers: no Dave yet
+        assert _http(url, headers={"Accept": "text/csv"}) == (200, b"l\r\n")
+    status, _ = _http(srv.url + "/update", INSERT_DAVE.encode(), {"Content-Type": "application/sparql-update", **auth(tok)})
+    assert status == 200
+    for _ in range(12):
+        status, body = _http(url, headers={"Accept": "text/csv"})
+        assert status == 200 and body.split() == [b"l", b"Dave"]
+
+
 def test_a_token_added_while_serving_works_at_once_and_a_removed_one_stops(curation):
     from kg.auth import remove_token
     client, tokens = curation["client"], curation["tokens"]

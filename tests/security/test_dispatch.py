@@ -201,3 +201,31 @@ def test_a_worker_does_not_borrow_a_slot_while_another_waits():
             os.waitpid(pid, 0)
         a.cells[CpuSlots.CELLS + (1 - a.index)] = 0  # (their count, as a worker starting in their place writes it)
         assert a.take() == their_home  # nobody waits: one busy worker may use every CPU
+
+
+def _raw_get(server, target: str, accept: str = "text/csv") -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: {accept}\r\nConnection: keep-alive\r\n\r\n".encode())
+        out = b""
+        while b"\r\n\r\n" not in out or len(out.split(b"\r\n\r\n", 1)[1]) < int(
+                out.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0]):
+            out += s.recv(65536)
+        return out
+
+
+def test_a_repeated_get_is_answered_whole_from_the_workers_cache(server):
+    """The second time, the worker writes the bytes the query process wrote the first time (its Date
+    too, as an HTTP cache would); a different Accept, gzip or a conditional request is not that answer."""
+    target = "/sparql?query=" + urllib.parse.quote("SELECT ?s { ?s ?p ?o } ORDER BY ?s LIMIT 3 # cache test")
+    first = [_raw_get(server, target) for _ in range(4)]  # both workers see it (connections spread)
+    time.sleep(1.1)
+    again = [_raw_get(server, target) for _ in range(6)]
+    assert all(a in first for a in again)  # byte for byte, Date included: no query process ran
+    assert b"Content-Type: text/csv" in again[0] and b"ETag: " in again[0]
+    json_answer = _raw_get(server, target, "application/sparql-results+json")
+    assert b"Content-Type: application/sparql-results+json" in json_answer and json_answer not in first
+    etag = again[0].split(b"ETag: ", 1)[1].split(b"\r\n", 1)[0].decode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nIf-None-Match: {etag}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        assert s.recv(65536).startswith(b"HTTP/1.1 304 ")

@@ -41,10 +41,10 @@ from typing import Callable
 from .. import sandbox
 from .executor import DEMOTE_AFTER, INITIAL_PROCESSES, _demote
 
-__all__ = ["RequestPool", "CpuSlots", "Failure", "wants"]
+__all__ = ["RequestPool", "CpuSlots", "Failure", "wants", "cache_key", "cacheable", "KEYED"]
 
 _LENGTH = struct.Struct("!I")
-_KEEP, _RECYCLE = 1, 2
+_KEEP, _RECYCLE, _WRITTEN = 1, 2, 4
 
 #: (status, body text, extra headers): what the worker answers when the process could not
 Failure = tuple
@@ -127,9 +127,45 @@ class CpuSlots:
                 pass
 
 
+#: request headers the worker reads for cache_key (an answer varies on them, or they rule caching out)
+KEYED = frozenset({b"accept", b"accept-encoding", b"host", b"origin", b"connection", b"if-none-match",
+                   b"if-modified-since", b"range"})
+
+
+def cache_key(method: bytes, target: bytes, version: bytes, fields: dict) -> tuple | None:
+    """What makes two requests get the same answer, as the worker can tell from their bytes: the URL
+    and the headers the answer varies on (what fastpath.ResponseCache keys on); None for a request
+    the worker must not answer from its cache (not a plain HTTP/1.1 GET kept alive, conditional, ranged).
+
+    >>> cache_key(b"GET", b"/sparql?query=ASK%7B%7D", b"HTTP/1.1", {b"accept": b"text/csv", b"accept-encoding": b"gzip"})
+    (b'/sparql?query=ASK%7B%7D', b'text/csv', None, None, True)
+    >>> cache_key(b"GET", b"/sparql?query=x", b"HTTP/1.1", {b"if-none-match": b'"abc"'}) is None
+    True
+    """
+    if method != b"GET" or version != b"HTTP/1.1" or b"close" in fields.get(b"connection", b"").lower():
+        return None
+    if b"if-none-match" in fields or b"if-modified-since" in fields or b"range" in fields:
+        return None
+    return (target, fields.get(b"accept"), fields.get(b"origin"), fields.get(b"host"),
+            b"gzip" in fields.get(b"accept-encoding", b""))
+
+
+def cacheable(response: bytes) -> bool:
+    """An answer the worker keeps for cache_key: 200, with an ETag (a query's answer or the service
+    description: what fastpath.ResponseCache keeps), kept alive.
+
+    >>> cacheable(b'HTTP/1.1 200 OK\\r\\nETag: "x"\\r\\nConnection: keep-alive\\r\\n\\r\\n{}')
+    True
+    """
+    head = response.split(b"\r\n\r\n", 1)[0].lower()
+    return head.startswith(b"http/1.1 200 ") and b"\r\netag:" in head and b"\r\nconnection: close" not in head
+
+
 # -- the query process's side ---------------------------------------------------------------------
 _flags: mmap.mmap | None = None
 _slot = 0
+_written: list | None = None  # the answer's bytes, kept for the worker's cache (when it asked for them)
+_written_max = 0
 
 
 class _Watched(socket.socket):
@@ -137,7 +173,12 @@ class _Watched(socket.socket):
     flags, so the worker knows whether it may still answer 503 after killing the process."""
 
     def sendall(self, data, *args):
+        global _written
         _flags[_slot] = 1
+        if _written is not None:
+            _written.append(bytes(data))
+            if sum(len(b) for b in _written) > _written_max:
+                _written = None  # too big to keep
         return super().sendall(data, *args)
 
     def send(self, data, *args):
@@ -266,7 +307,9 @@ class RequestPool:
             if got is None:
                 return
             payload, fd = got
-            request, peer, server = pickle.loads(payload)
+            request, peer, server, capture = pickle.loads(payload)
+            global _written, _written_max
+            _written, _written_max = ([] if capture else None), capture
             _flags[_slot] = 0
             sock = _Watched(fileno=fd)
             keep = False
@@ -284,23 +327,29 @@ class RequestPool:
                 except OSError:
                     pass
             recycle = bool(self.memory_mb) and limit.grown() > 2 * limit.extra
+            written = b"".join(_written) if keep and _written else b""
+            _written = None
+            bits = (_KEEP if keep else 0) | (_RECYCLE if recycle else 0) | (_WRITTEN if written else 0)
             try:
-                chan.sendall(bytes([(_KEEP if keep else 0) | (_RECYCLE if recycle else 0)]))
+                chan.sendall(bytes([bits]) + (_LENGTH.pack(len(written)) + written if written else b""))
             except OSError:
                 return
 
     # -- requests (the worker's event loop thread) ----------------------------------------------
-    def submit(self, request: bytes, sock: socket.socket, peer, server, done: Callable[[bool, Failure | None], None]) -> None:
+    def submit(self, request: bytes, sock: socket.socket, peer, server, done: Callable[..., None],
+               capture: int = 0) -> None:
         """Answer ``request`` (the whole request's bytes) on ``sock``; ``done(keep, failure)`` is
         called on this thread once it is answered: ``failure`` is (status, text, headers) when the
-        worker must answer instead (nothing was written), ``keep`` whether the connection stays open."""
+        worker must answer instead (nothing was written), ``keep`` whether the connection stays open.
+        ``capture``: also hand back the answer's bytes, up to that many (``done(keep, None, written)``),
+        for the worker's cache."""
         now = time.monotonic()
         cpu = self._free() if not self.waiting else False
         if cpu is False:
-            self.waiting.append((now + self.timeout, request, sock, peer, server, done))
+            self.waiting.append((now + self.timeout, (request, capture), sock, peer, server, done))
             self._say_waiting()
             return
-        self._send(self._take(), request, sock, peer, server, done, now, cpu)
+        self._send(self._take(), (request, capture), sock, peer, server, done, now, cpu)
 
     def _say_waiting(self) -> None:
         if self.cpus is not None:
@@ -324,9 +373,9 @@ class RequestPool:
         used = {p.slot for p in self.procs}
         return self._spawn(next(s for s in range(self.size) if s not in used))
 
-    def _send(self, proc: _Proc, request: bytes, sock, peer, server, done, now: float, cpu=None) -> None:
+    def _send(self, proc: _Proc, request: tuple, sock, peer, server, done, now: float, cpu=None) -> None:
         proc.cpu = cpu
-        payload = pickle.dumps((request, peer, server), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((request[0], peer, server, request[1]), protocol=pickle.HIGHEST_PROTOCOL)
         data = _LENGTH.pack(len(payload)) + payload
         proc.done, proc.deadline, proc.demote_at = done, now + self.timeout, now + DEMOTE_AFTER
         proc.demoted = proc.grace = False
@@ -340,7 +389,17 @@ class RequestPool:
 
     def _answered(self, proc: _Proc) -> None:
         try:
-            data = proc.chan.recv(16)
+            data = proc.chan.recv(1 << 16)
+            if data and data[0] & _WRITTEN:  # the answer's bytes follow: the process is sending them now
+                while len(data) < 1 + _LENGTH.size:
+                    data += proc.chan.recv(1 << 16) or b"\x00" * _LENGTH.size
+                need = 1 + _LENGTH.size + _LENGTH.unpack_from(data, 1)[0]
+                while len(data) < need:
+                    more = proc.chan.recv(min(1 << 20, need - len(data)))
+                    if not more:
+                        data = b""
+                        break
+                    data += more
         except OSError:
             data = b""
         done, proc.done = proc.done, None
@@ -353,12 +412,12 @@ class RequestPool:
             return
         if done is None:
             return
-        bits = data[-1]
+        bits = data[0]
         if bits & _RECYCLE or proc.demoted:  # left big or demoted by a long request: answer, then a fresh one
             self._retire(proc)
         else:
             self.idle.append(proc)
-        done(bool(bits & _KEEP), None)
+        done(bool(bits & _KEEP), None, data[1 + _LENGTH.size:] if bits & _WRITTEN else None)
         self._next()
 
     def _next(self) -> None:

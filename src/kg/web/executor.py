@@ -2,6 +2,10 @@
 
 Two ways, chosen by how the server runs (see serving.py): WorkerWatchdog for gunicorn sync
 workers (the query runs in the worker; an overrun ends the worker), QueryPool otherwise.
+Under gunicorn (server.py) a /sparql request does not come here at all: it goes whole, with the
+client's socket, to a query process of kg.web.dispatch, which answers the client itself (one
+crossing between processes per request instead of two). QueryPool serves the app everywhere else:
+the Flask test client, another WSGI server, and queries a page runs.
 
 QueryPool: run each query in a pre-forked process that can be killed when it overruns.
 

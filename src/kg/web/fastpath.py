@@ -5,6 +5,8 @@ a restart, or (with the write path on) a change, after which the state clears th
 Flask, the query and the serialisers. Only answers that carry an ETag (query results, the service
 description) are kept; conditional requests and everything else go through the app as usual.
 The bytes are kept in the state's one :class:`kg.web.state.AnswerCache` (one budget per process).
+Under gunicorn the /sparql GETs are answered by query processes (kg.web.dispatch), and the web
+worker keeps their answers itself, as written (``cached_by_worker``: this layer then stands aside).
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ class ResponseCache:
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in _PATHS
-                or "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
+                or "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+                or self.state.cached_by_worker):
             return self.app(environ, start_response)
         cache = self.state.cache
         key = ("response", self.state.version) + tuple(environ.get(k) for k in _KEY) + ("gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),)

@@ -88,6 +88,7 @@ class EndpointState:
         self.refresh()
         self.pool = self.watchdog = None
         self.clients = ClientLimiter(config["CLIENT_QUERIES"])
+        self.cached_by_worker = False  # a query process's app: the worker keeps the whole answers (dispatch.py)
         caps = store.capabilities
         if caps.enforces_timeout:  # e.g. a remote engine: in-process, its socket timeout is the limit
             store.timeout = self.timeout or None

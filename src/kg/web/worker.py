@@ -94,7 +94,8 @@ class RequestReader:
         self.expect = False         # Expect: 100-continue
         self.forwarded_for = None   # X-Forwarded-For (believed only from TRUSTED_PROXIES)
         self.origin = None          # Origin (CORS headers on the answers the worker writes itself)
-        self.method = self.target = b""  # from the request line
+        self.method = self.target = self.version = b""  # from the request line
+        self.fields: dict[bytes, bytes] = {}  # the headers an answer may vary on (dispatch.cache_key)
         self.pos = 0                # chunked: where the next chunk-size line starts
         self.size = 0               # chunked: body bytes so far
 
@@ -130,7 +131,7 @@ class RequestReader:
             raise Reject(414, f"the request line is longer than {lim['max_line']} bytes; send long queries by POST")
         words = lines[0].split()
         if len(words) == 3:
-            self.method, self.target = words[0], words[1]
+            self.method, self.target, self.version = words[0], words[1], words[2]
         if len(lines) - 1 > lim["max_fields"]:
             raise Reject(431, f"the request has more than {lim['max_fields']} header fields")
         for line in lines[1:]:
@@ -140,6 +141,8 @@ class RequestReader:
             if not sep:
                 continue  # malformed: gunicorn's parser refuses it, in our words (handle_error)
             name, value = name.strip().lower(), value.strip()
+            if name in dispatch.KEYED:
+                self.fields[name] = self.fields[name] + b"," + value if name in self.fields else value
             if name == b"content-length":
                 if not value.isdigit() or (self.length is not None and int(value) != self.length):
                     raise Reject(400, "the Content-Length header is not one number")
@@ -210,12 +213,13 @@ class BufferingWorker(ThreadWorker):
         self.client_threads: dict = {}  # client -> its requests in threads
         self.parked: dict = {}       # client -> complete requests waiting for its turn (deque)
         self.direct = None           # dispatch.RequestPool: query processes answering whole /sparql requests
+        self.wire_cache = None       # the state's AnswerCache, holding whole answers as written (result cache on)
         self._notified = self._murdered = 0.0
         self.direct_writes = False
 
     # -- whole /sparql requests answered by the query processes (dispatch.py) -------------------
     def run(self):
-        self.direct = self.direct_writes = None
+        self.direct = self.direct_writes = self.wire_cache = None
         state = getattr(self.wsgi, "extensions", {}).get(EXTENSION)
         pool = getattr(state, "pool", None)
         if pool is not None and state.watchdog is None:  # queries run in sandboxed processes: send them whole
@@ -227,6 +231,9 @@ class BufferingWorker(ThreadWorker):
                 on_start=partial(_in_query_process, state, pool.size),
                 on_replace=state.metrics.query_process_restarts.inc, on_timeout=state.metrics.timeouts.inc)
             self.direct_writes = bool(config.get("ALLOW_UPDATE"))
+            self.direct_state = state
+            if config.get("RESULT_CACHE_MB") and not config.get("READ_TOKEN_REQUIRED"):
+                self.wire_cache = state.cache  # whole answers, as written, for repeated GETs (dispatch.cache_key)
             self.direct_clients = {}  # client -> its requests in query processes (CLIENT_QUERIES)
             self.direct_per_client = max(0, int(config.get("CLIENT_QUERIES") or 0))
             self.direct.start(self.poller)
@@ -265,14 +272,33 @@ class BufferingWorker(ThreadWorker):
     def _to_query_process(self, conn, request: bytes) -> None:
         who, most = conn.kg_client, self.direct_per_client
         if most and self.direct_clients.get(who, 0) >= most:
-            self._direct_done(conn, None, False, (429, f"429 Too Many Requests: this client already runs "
+            self._direct_done(conn, None, None, False, (429, f"429 Too Many Requests: this client already runs "
                                                         f"{most} queries here (CLIENT_QUERIES={most}); wait for one "
                                                         "to finish", (("Retry-After", "1"),)))
             return
+        key = getattr(conn, "kg_key", None)
+        if key is not None:
+            state = self.direct_state
+            if self.direct_writes:
+                state.sync()  # another worker's write: this worker's version (and cache) move on first
+            key = ("wire", state.version) + key
+            hit = self.wire_cache.get(key)
+            state.metrics.lookups["response", hit is not None].inc()
+            if hit is not None:  # the same GET, the same data: the same bytes (Date as when first written)
+                try:
+                    conn.sock.sendall(hit[0])
+                except OSError:
+                    self._direct_done(conn, None, None, False, None)
+                    return
+                self._direct_done(conn, None, None, True, None)
+                return
         self.direct_clients[who] = self.direct_clients.get(who, 0) + 1
-        self.direct.submit(request, conn.sock, conn.client, conn.server, partial(self._direct_done, conn, who))
+        self.direct.submit(request, conn.sock, conn.client, conn.server, partial(self._direct_done, conn, who, key),
+                           capture=self.wire_cache.max_bytes // 8 if key is not None else 0)
 
-    def _direct_done(self, conn, who, keep: bool, failure) -> None:
+    def _direct_done(self, conn, who, key, keep: bool, failure, written: bytes | None = None) -> None:
+        if written and keep and dispatch.cacheable(written):
+            self.wire_cache.put(key, written, None)
         if who is not None:
             left = self.direct_clients.get(who, 1) - 1
             if left > 0:
@@ -414,6 +440,8 @@ class BufferingWorker(ThreadWorker):
             conn.parser = ghttp.get_parser(self.cfg, conn.sock, conn.client)
         if self.direct is not None and dispatch.wants(reader.method, reader.target, self.direct_writes):
             conn.kg_request, conn.kg_origin = request, reader.origin  # a query process answers it (dispatch.py)
+            conn.kg_key = (dispatch.cache_key(reader.method, reader.target, reader.version, reader.fields)
+                           if self.wire_cache is not None else None)
             conn.parser.unreader.unread(rest)
         else:
             conn.parser.unreader.unread(request + rest)
@@ -526,10 +554,12 @@ class ScrubbingLogger(Logger):
 
 def _in_query_process(state, processes: int) -> None:  # pragma: no cover - runs in each new query process
     """What a query process answering whole requests drops: the worker's query processes (it runs
-    the query itself, the worker keeps the clock), the per-client count (the worker keeps it), and
-    all but its share of the answer cache (one budget per worker, shared out)."""
+    the query itself, the worker keeps the clock), the per-client count (the worker keeps it), the
+    whole-answer cache (the worker keeps it) and all but its share of the answer cache (by ETag:
+    repeated POSTs)."""
     state.pool = state.watchdog = None
     state.clients = ClientLimiter(0)
+    state.cached_by_worker = True
     state.cache = AnswerCache(state.cache.max_bytes // max(1, processes))
 
 
