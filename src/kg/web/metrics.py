@@ -84,8 +84,16 @@ class Metrics:
         self.quads = pc.Gauge("kg_store_quads", "Quads served", registry=reg, multiprocess_mode="livemax")
         #: (cache, hit?) -> its counter, resolved once (the hot path skips .labels()); all four exist from
         #: the start, so the hit rate reads 0/0 before the first lookup rather than nothing
+        self._query_seconds: dict[str, object] = {}  # form -> its histogram child (.labels() costs a lock)
         self.lookups = {(cache, hit): self.cache.labels(cache, "hit" if hit else "miss")
                         for cache in ("response", "answer") for hit in (True, False)}
+
+    def query_seconds_of(self, form: str):
+        """The query-time histogram of one query form (resolved once per form)."""
+        child = self._query_seconds.get(form)
+        if child is None:
+            child = self._query_seconds[form] = self.query_seconds.labels(form)
+        return child
 
     def exposition(self) -> tuple[bytes, str]:
         """The text a scrape gets, and its content type."""

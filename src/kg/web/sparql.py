@@ -113,8 +113,11 @@ def sparql():
             state.metrics.text_capped.inc(len(rewritten.truncated))
     started = time.perf_counter()
     try:
-        answer = state.run(job, request.environ.get("gunicorn.socket"),
-                           allowed_origin(current_app, request.headers.get("Origin")), client=client())
+        if state.watchdog is not None:  # the worker may have to answer 503 itself: with the CORS header
+            answer = state.run(job, request.environ.get("gunicorn.socket"),
+                               allowed_origin(current_app, request.headers.get("Origin")), client=client())
+        else:
+            answer = state.run(job, client=client() if state.clients.per_client else None)
     except TooManyQueries as exc:
         r = error_response(429, f"429 Too Many Requests: {exc}")
         r.headers["Retry-After"] = "1"
@@ -135,7 +138,7 @@ def sparql():
             r.headers["Retry-After"] = "1"
         return r
     _, body, extra = answer
-    state.metrics.query_seconds.labels(extra.get("form", info.form or "")).observe(time.perf_counter() - started)
+    state.metrics.query_seconds_of(extra.get("form", info.form or "")).observe(time.perf_counter() - started)
     if "truncated" in extra:
         state.metrics.rows_capped.inc()
     if note:
