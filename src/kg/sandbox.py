@@ -31,7 +31,7 @@ import time
 from typing import Callable
 
 __all__ = ["STACK_BYTES", "run_with_stack", "MemoryLimit", "isolate_network", "call", "Overrun", "OutOfMemory",
-           "ChildFailed", "die_with_parent", "reset_signals", "death_cause"]
+           "ChildFailed", "die_with_parent", "reset_signals", "death_cause", "close_sockets"]
 
 STACK_BYTES = 256 << 20
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
@@ -159,6 +159,29 @@ def isolate_network() -> bool:
 def network_note() -> str | None:
     """Why the last :func:`isolate_network` failed (None if it worked)."""
     return _network_note
+
+
+def close_sockets(keep: tuple[int, ...] = ()) -> int:
+    """Close every socket this (forked) process inherited but ``keep``: the web worker's listeners
+    and its clients' connections, which a process running the engine has no use for. A copy left
+    open would also keep a client's connection open after the worker closed it (no FIN until every
+    copy is closed). Linux (/proc/self/fd); elsewhere nothing. Returns how many were closed."""
+    import stat
+    closed = 0
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return 0
+    for fd in fds:
+        if fd in keep or fd <= 2:
+            continue
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+                closed += 1
+        except OSError:
+            pass
+    return closed
 
 
 def die_with_parent() -> None:

@@ -229,3 +229,29 @@ def test_a_repeated_get_is_answered_whole_from_the_workers_cache(server):
         s.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nIf-None-Match: {etag}\r\n"
                   "Connection: close\r\n\r\n".encode())
         assert s.recv(65536).startswith(b"HTTP/1.1 304 ")
+
+
+@pytest.mark.parametrize("query, status", [(HUNGRY, 503), (RUNAWAY, 503), ("ASK { ?s ?p ?o }", 200)])
+def test_a_connection_close_request_gets_its_answer_and_the_end_of_the_connection(server, query, status):
+    """Regression: a query process forked after a connection was accepted held a copy of its socket,
+    so the worker's close sent no FIN and a client reading to the end waited forever (the replacement
+    of a process that died of the memory limit is forked exactly then). Now the worker shuts the
+    connection down and query processes close every socket they inherit."""
+    t0 = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=15) as s:
+        s.sendall(f"GET /sparql?query={urllib.parse.quote(query)} HTTP/1.1\r\nHost: x\r\n"
+                  "Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n".encode())
+        out = b""
+        while chunk := s.recv(65536):  # to the end: raises socket.timeout if the FIN never comes
+            out += chunk
+    assert out.startswith(f"HTTP/1.1 {status} ".encode()) and time.monotonic() - t0 < 10
+
+
+def test_query_processes_hold_no_socket_but_their_channel(server):
+    for pid in query_processes(server):
+        try:
+            socks = [fd for fd in os.listdir(f"/proc/{pid}/fd")
+                     if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")]
+        except OSError:
+            continue  # replaced meanwhile
+        assert len(socks) <= 2, (pid, socks)  # its channel, and a client's socket while it answers one

@@ -43,6 +43,9 @@ from .executor import DEMOTE_AFTER, INITIAL_PROCESSES, _demote
 
 __all__ = ["RequestPool", "CpuSlots", "Failure", "wants", "cache_key", "cacheable", "KEYED"]
 
+#: seconds after which a running request gives its CPU slot back: the slots keep short requests from
+#: taking turns on the same cores, and must never make one wait long behind a long one
+RELEASE_AFTER = 0.03
 _LENGTH = struct.Struct("!I")
 _KEEP, _RECYCLE, _WRITTEN = 1, 2, 4
 
@@ -217,13 +220,13 @@ def _recv_request(chan: socket.socket):
 
 
 class _Proc:
-    __slots__ = ("pid", "chan", "slot", "done", "deadline", "demote_at", "demoted", "grace", "cpu")
+    __slots__ = ("pid", "chan", "slot", "done", "deadline", "demote_at", "release_at", "demoted", "grace", "cpu")
 
     def __init__(self, pid: int, chan: socket.socket, slot: int):
         self.pid, self.chan, self.slot = pid, chan, slot
         self.cpu = None           # the CpuSlots lock its running request holds
         self.done = None          # the worker's callback while a request is in the process
-        self.deadline = self.demote_at = 0.0
+        self.deadline = self.demote_at = self.release_at = 0.0
         self.demoted = self.grace = False
 
 
@@ -232,8 +235,9 @@ class RequestPool:
 
     A request starts when a process is free and either nothing of this worker is running or a CPU
     slot (``cpus``, machine-wide) is free; without ``cpus``, while fewer than ``running`` run here.
-    The rest wait, in order, in the worker's loop. A request demoted past DEMOTE_AFTER gives its
-    slot back, so long queries never hold the short ones up.
+    The rest wait, in order, in the worker's loop. A request still running after RELEASE_AFTER
+    (30 ms) gives its slot back, so a long query holds the short ones up for 30 ms at most; past
+    DEMOTE_AFTER it is also demoted.
 
     ``serve(request: bytes, sock, peer, server) -> bool`` runs in the query process: it answers the
     request on ``sock`` and says whether the connection stays open. ``on_start()`` runs once in each
@@ -280,6 +284,7 @@ class RequestPool:
                 for p in self.procs:  # siblings' channels: EOF detection keeps working
                     p.chan.close()
                 parent.close()
+                sandbox.close_sockets(keep=(child.fileno(),))  # the worker's listeners and clients' connections
                 sandbox.reset_signals()
                 sandbox.die_with_parent()
                 if not self.network:
@@ -378,6 +383,7 @@ class RequestPool:
         payload = pickle.dumps((request[0], peer, server, request[1]), protocol=pickle.HIGHEST_PROTOCOL)
         data = _LENGTH.pack(len(payload)) + payload
         proc.done, proc.deadline, proc.demote_at = done, now + self.timeout, now + DEMOTE_AFTER
+        proc.release_at = now + RELEASE_AFTER
         proc.demoted = proc.grace = False
         self.flags[proc.slot] = 0
         try:
@@ -432,7 +438,8 @@ class RequestPool:
 
     def next_wakeup(self) -> float | None:
         """When tick() has something to do next (monotonic seconds), or None."""
-        times = [p.deadline if p.demoted else p.demote_at for p in self.procs if p.done is not None]
+        times = [p.deadline if p.demoted else p.release_at if p.cpu is not None else p.demote_at
+                 for p in self.procs if p.done is not None]
         if self.waiting:
             times.append(self.waiting[0][0])
         return min(times) if times else None
@@ -457,6 +464,8 @@ class RequestPool:
                     503, f"503 Query Timeout: the query ran longer than the {self.timeout:g} s limit and was "
                          "stopped. Narrow the query (LIMIT, more specific patterns) or ask the operator to raise "
                          "QUERY_TIMEOUT.", (("Retry-After", "1"),)))
+            elif proc.cpu is not None and now >= proc.release_at:
+                self._release(proc)  # not a short request: the next one may start beside it (the CPUs are shared)
             elif not proc.demoted and now >= proc.demote_at:
                 proc.demoted = _demote(proc.pid) or True
                 self._release(proc)  # a long query runs on behind the short ones: its CPU slot is theirs

@@ -157,6 +157,7 @@ class QueryPool:
                 for ex in self._all:  # siblings' pipe ends: keep EOF detection working
                     ex.conn.close()
                 parent.close()
+                sandbox.close_sockets(keep=(child.fileno(),))  # the worker's listeners and clients' connections
                 sandbox.reset_signals()
                 _die_with_parent()
                 if not self.network:

@@ -321,6 +321,10 @@ class BufferingWorker(ThreadWorker):
             self.enqueue_req(conn)
         else:
             self.nr_conns -= 1
+            try:
+                conn.sock.shutdown(socket.SHUT_WR)  # the FIN goes now, whatever process still holds a copy
+            except OSError:
+                pass
             conn.close()
         self._next_turn(who)
 
