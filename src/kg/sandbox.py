@@ -31,7 +31,7 @@ import time
 from typing import Callable
 
 __all__ = ["STACK_BYTES", "run_with_stack", "MemoryLimit", "isolate_network", "call", "Overrun", "OutOfMemory",
-           "ChildFailed", "die_with_parent", "reset_signals", "death_cause", "close_sockets"]
+           "ChildFailed", "die_with_parent", "reset_signals", "death_cause", "close_sockets", "kill"]
 
 STACK_BYTES = 256 << 20
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
@@ -182,6 +182,18 @@ def close_sockets(keep: tuple[int, ...] = ()) -> int:
         except OSError:
             pass
     return closed
+
+
+def kill(pid: int) -> int:
+    """SIGKILL ``pid`` (a child) and reap it; its wait status (how it died, if it had already)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return 0
 
 
 def die_with_parent() -> None:

@@ -30,7 +30,6 @@ import mmap
 import os
 import pickle
 import selectors
-import signal
 import socket
 import struct
 import sys
@@ -487,15 +486,7 @@ class RequestPool:
             self.poller.unregister(proc.chan)
         except (KeyError, ValueError, OSError):
             pass
-        try:
-            os.kill(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        status = 0
-        try:
-            status = os.waitpid(proc.pid, 0)[1]
-        except ChildProcessError:
-            pass
+        status = sandbox.kill(proc.pid)
         proc.chan.close()
         if proc in self.procs:
             self.procs.remove(proc)

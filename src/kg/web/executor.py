@@ -26,7 +26,6 @@ keeps one client's queries from taking every executor (CLIENT_QUERIES; 429 past 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import time
@@ -99,15 +98,7 @@ class _Executor:
 
     def kill(self) -> int:
         """End the executor; its wait status (how it died, if it had already)."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        status = 0
-        try:
-            status = os.waitpid(self.pid, 0)[1]
-        except ChildProcessError:
-            pass
+        status = sandbox.kill(self.pid)
         self.conn.close()
         return status
 
