@@ -38,7 +38,7 @@ from collections import deque
 from typing import Callable
 
 from .. import sandbox
-from .executor import DEMOTE_AFTER, INITIAL_PROCESSES, _demote
+from .executor import DEMOTE_AFTER, INITIAL_PROCESSES, TIMEOUT_ADVICE, _demote, busy_message, memory_message, timeout_message
 
 __all__ = ["RequestPool", "CpuSlots", "Failure", "wants", "cache_key", "cacheable", "KEYED"]
 
@@ -167,7 +167,7 @@ def cacheable(response: bytes) -> bool:
 _flags: mmap.mmap | None = None
 _slot = 0
 _written: list | None = None  # the answer's bytes, kept for the worker's cache (when it asked for them)
-_written_max = 0
+_written_max = 0              # how many it may keep; counted down as they are written
 
 
 class _Watched(socket.socket):
@@ -178,8 +178,10 @@ class _Watched(socket.socket):
         global _written
         _flags[_slot] = 1
         if _written is not None:
+            global _written_max
             _written.append(bytes(data))
-            if sum(len(b) for b in _written) > _written_max:
+            _written_max -= len(data)
+            if _written_max < 0:
                 _written = None  # too big to keep
         return super().sendall(data, *args)
 
@@ -271,9 +273,6 @@ class RequestPool:
         for p in list(self.procs):
             self._kill(p)
         self.procs, self.idle = [], []
-
-    def busy(self) -> int:
-        return sum(1 for p in self.procs if p.done is not None)
 
     def _spawn(self, slot: int) -> _Proc:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -460,9 +459,7 @@ class RequestPool:
                     self.on_timeout()
                 print(f"[kg] a query ran past {self.timeout:g} s: stopped", file=sys.stderr, flush=True)
                 done(False, None if written else (
-                    503, f"503 Query Timeout: the query ran longer than the {self.timeout:g} s limit and was "
-                         "stopped. Narrow the query (LIMIT, more specific patterns) or ask the operator to raise "
-                         "QUERY_TIMEOUT.", (("Retry-After", "1"),)))
+                    503, f"503 Query Timeout: {timeout_message(self.timeout)}. {TIMEOUT_ADVICE}", (("Retry-After", "1"),)))
             elif proc.cpu is not None and now >= proc.release_at:
                 self._release(proc)  # not a short request: the next one may start beside it (the CPUs are shared)
             elif not proc.demoted and now >= proc.demote_at:
@@ -470,8 +467,8 @@ class RequestPool:
                 self._release(proc)  # a long query runs on behind the short ones: its CPU slot is theirs
         while self.waiting and now >= self.waiting[0][0]:
             _, _, _, _, _, done = self.waiting.popleft()
-            done(False, (503, f"503 Service Unavailable: all {self.size} query processes stayed busy for "
-                              f"{self.timeout:g} s; try again shortly", (("Retry-After", "1"),)))
+            done(False, (503, f"503 Service Unavailable: {busy_message(self.size, self.timeout)}; try again shortly",
+                         (("Retry-After", "1"),)))
         self._next()
 
     # -- processes ------------------------------------------------------------------------------
@@ -510,9 +507,7 @@ class RequestPool:
         if written:
             return None
         if isinstance(cause, sandbox.OutOfMemory):
-            return (503, f"503 Service Unavailable: the query needed more than the {self.memory_mb:g} MB memory "
-                         "limit (QUERY_MEMORY_MB) and was stopped. Narrow the query (LIMIT, fewer cross products) "
-                         "or ask the operator to raise the limit.", (("Retry-After", "1"),))
+            return (503, f"503 Service Unavailable: {memory_message(self.memory_mb)}", (("Retry-After", "1"),))
         print(f"[kg] a query process died: {cause}", file=sys.stderr, flush=True)
         return (500, f"500 Internal Server Error: the query process failed while answering ({cause}); the "
                      "failure was logged", ())

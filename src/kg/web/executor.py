@@ -46,6 +46,23 @@ class PoolBusy(Exception):
     pass
 
 
+#: what a client can do about a query stopped at QUERY_TIMEOUT (every 503 that says so ends with it)
+TIMEOUT_ADVICE = "Narrow the query (LIMIT, more specific patterns) or ask the operator to raise QUERY_TIMEOUT."
+
+
+def timeout_message(seconds: float) -> str:
+    return f"the query ran longer than the {seconds:g} s limit and was stopped"
+
+
+def memory_message(mb: float) -> str:
+    return (f"the query needed more than the {mb:g} MB memory limit (QUERY_MEMORY_MB) and was stopped. "
+            "Narrow the query (LIMIT, fewer cross products) or ask the operator to raise the limit.")
+
+
+def busy_message(processes: int, seconds: float) -> str:
+    return f"all {processes} query processes stayed busy for {seconds:g} s"
+
+
 class TooManyQueries(Exception):
     """This client already runs as many queries as CLIENT_QUERIES allows (429)."""
 
@@ -65,8 +82,15 @@ class ClientLimiter:
 
     @contextmanager
     def slot(self, client: str | None):
-        if not self.per_client or client is None:
+        self.take(client)
+        try:
             yield
+        finally:
+            self.give(client)
+
+    def take(self, client: str | None) -> None:
+        """Count one more query of ``client``, or raise TooManyQueries (then nothing is counted)."""
+        if not self.per_client or client is None:
             return
         with self._lock:
             n = self._running.get(client, 0)
@@ -74,15 +98,17 @@ class ClientLimiter:
                 raise TooManyQueries(f"this client already runs {n} queries here (CLIENT_QUERIES={self.per_client}); "
                                      "wait for one to finish")
             self._running[client] = n + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                left = self._running.get(client, 1) - 1
-                if left > 0:
-                    self._running[client] = left
-                else:
-                    self._running.pop(client, None)
+
+    def give(self, client: str | None) -> None:
+        """One query of ``client`` has ended (after a :meth:`take` that did not raise)."""
+        if not self.per_client or client is None:
+            return
+        with self._lock:
+            left = self._running.get(client, 1) - 1
+            if left > 0:
+                self._running[client] = left
+            else:
+                self._running.pop(client, None)
 
     def running(self, client: str) -> int:
         return self._running.get(client, 0)
@@ -172,17 +198,13 @@ class QueryPool:
             try:
                 answer = self.work(job)
             except MemoryError:
-                answer = ("error", 503, self._memory_message())
+                answer = ("error", 503, memory_message(self.memory_mb))
             except Exception as exc:  # a bug, not the client's fault: say so without a trace
                 answer = ("error", 500, f"internal error while running the query: {type(exc).__name__}")
             finally:
                 limit.lift()
             # a big query's memory stays with the allocator: past twice the limit, ask to be replaced
             conn.send((answer, bool(self.memory_mb) and limit.grown() > 2 * limit.extra))
-
-    def _memory_message(self) -> str:
-        return (f"the query needed more than the {self.memory_mb:g} MB memory limit (QUERY_MEMORY_MB) and was "
-                "stopped. Narrow the query (LIMIT, fewer cross products) or ask the operator to raise the limit.")
 
     def _ensure_started(self) -> None:
         if self._pid != os.getpid():
@@ -209,7 +231,7 @@ class QueryPool:
                     self._idle.append(self._spawn())
                     break
                 if not self._lock.wait(max(0.0, deadline - time.monotonic())) and not self._idle:
-                    raise PoolBusy(f"all {self.size} query processes stayed busy for {timeout:g} s")
+                    raise PoolBusy(busy_message(self.size, timeout))
             ex = self._idle.pop()
             remaining = max(0.05, deadline - time.monotonic())
         demoted = False
@@ -227,13 +249,13 @@ class QueryPool:
             cause = sandbox.death_cause(ex.kill(), self.memory_mb)
             self._replace(ex)
             if isinstance(cause, sandbox.OutOfMemory):
-                return "error", 503, self._memory_message()
+                return "error", 503, memory_message(self.memory_mb)
             print(f"[kg] a query process died: {cause}", file=sys.stderr, flush=True)
             return "error", 500, f"the query process failed while running the query ({cause}); the failure was logged"
         if answer is None:
             ex.kill()
             self._replace(ex)
-            raise QueryTimeout(f"the query ran longer than the {timeout:g} s limit and was stopped")
+            raise QueryTimeout(timeout_message(timeout))
         if recycle or demoted:  # a query left its executor big or demoted: answer, then start a fresh one
             ex.kill()
             self._replace(ex, restart=False)
@@ -320,4 +342,5 @@ class WorkerWatchdog:
                 os._exit(0)  # not 3 or 4: gunicorn halts on those; 0 = just fork a new worker
 
 
-__all__ = ["QueryPool", "WorkerWatchdog", "QueryTimeout", "PoolBusy", "Answer", "ClientLimiter", "TooManyQueries"]
+__all__ = ["QueryPool", "WorkerWatchdog", "QueryTimeout", "PoolBusy", "Answer", "ClientLimiter", "TooManyQueries",
+           "TIMEOUT_ADVICE", "timeout_message", "memory_message", "busy_message"]

@@ -13,6 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from ..store import StoreError
 from . import limits
+from .executor import memory_message
 
 EXPOSE = "ETag, Last-Modified, KG-Truncated, KG-Text-Truncated, Content-Length"
 
@@ -130,9 +131,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(MemoryError)
     def _memory(exc: MemoryError):  # past QUERY_MEMORY_MB in a query process (dispatch.py, kg.sandbox)
-        r = error_response(503, f"503 Service Unavailable: the query needed more than the "
-                                f"{app.config['QUERY_MEMORY_MB']:g} MB memory limit (QUERY_MEMORY_MB) and was stopped. "
-                                "Narrow the query (LIMIT, fewer cross products) or ask the operator to raise the limit.")
+        r = error_response(503, f"503 Service Unavailable: {memory_message(float(app.config['QUERY_MEMORY_MB']))}")
         r.headers["Retry-After"] = "1"
         return r
 

@@ -12,7 +12,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from . import conneg, limits, text_query
-from .executor import PoolBusy, QueryTimeout, TooManyQueries
+from .executor import TIMEOUT_ADVICE, PoolBusy, QueryTimeout, TooManyQueries
 from .http import allowed_origin, base_iri, client, error_response, public_root, status_line
 from .protocol import one as _one, params as _params, scan
 from .service_description import render
@@ -124,8 +124,7 @@ def sparql():
         return r
     except QueryTimeout as exc:
         state.metrics.timeouts.inc()
-        r = error_response(503, f"503 Query Timeout: {exc}. Narrow the query (LIMIT, more specific "
-                                "patterns) or ask the operator to raise QUERY_TIMEOUT.")
+        r = error_response(503, f"503 Query Timeout: {exc}. {TIMEOUT_ADVICE}")
         r.headers["Retry-After"] = "1"
         return r
     except PoolBusy as exc:

@@ -20,7 +20,7 @@ from werkzeug.http import http_date
 
 from ..store import Store
 from .execute import execute
-from .executor import ClientLimiter, QueryPool, WorkerWatchdog
+from .executor import TIMEOUT_ADVICE, ClientLimiter, QueryPool, WorkerWatchdog, timeout_message
 from .metrics import Metrics
 
 __all__ = ["EndpointState", "AnswerCache", "current_state", "EXTENSION"]
@@ -148,8 +148,7 @@ class EndpointState:
             return self.pool.run(job)
 
     def _timeout_reply(self, cors_origin: str | None) -> bytes:
-        body = (f"503 Query Timeout: the query ran longer than the {self.timeout:g} s limit and was stopped. "
-                "Narrow the query (LIMIT, more specific patterns) or ask the operator to raise QUERY_TIMEOUT.\n").encode()
+        body = f"503 Query Timeout: {timeout_message(self.timeout)}. {TIMEOUT_ADVICE}\n".encode()
         head = ["HTTP/1.1 503 Service Unavailable", "Content-Type: text/plain; charset=utf-8",
                 f"Content-Length: {len(body)}", "Connection: close", "Retry-After: 1", "Cache-Control: no-store",
                 "X-Content-Type-Options: nosniff"]

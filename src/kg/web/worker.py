@@ -33,7 +33,7 @@ from gunicorn.glogging import Logger
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from . import dispatch
-from .executor import ClientLimiter
+from .executor import ClientLimiter, TooManyQueries
 from .http import (
     DATA_CSP,
     EXPOSE,
@@ -93,7 +93,6 @@ class RequestReader:
         self.chunked = False
         self.expect = False         # Expect: 100-continue
         self.forwarded_for = None   # X-Forwarded-For (believed only from TRUSTED_PROXIES)
-        self.origin = None          # Origin (CORS headers on the answers the worker writes itself)
         self.method = self.target = self.version = b""  # from the request line
         self.fields: dict[bytes, bytes] = {}  # the headers an answer may vary on (dispatch.cache_key)
         self.pos = 0                # chunked: where the next chunk-size line starts
@@ -153,8 +152,6 @@ class RequestReader:
                 self.expect = True
             elif name == b"x-forwarded-for":
                 self.forwarded_for = value.decode("latin-1")
-            elif name == b"origin":
-                self.origin = value.decode("latin-1")
         if self.length is not None and self.chunked:
             raise Reject(400, "the request has both Content-Length and Transfer-Encoding; send one of them")
         if self.length is not None and self.length > lim["max_body"]:
@@ -234,8 +231,7 @@ class BufferingWorker(ThreadWorker):
             self.direct_state = state
             if config.get("RESULT_CACHE_MB") and not config.get("READ_TOKEN_REQUIRED"):
                 self.wire_cache = state.cache  # whole answers, as written, for repeated GETs (dispatch.cache_key)
-            self.direct_clients = {}  # client -> its requests in query processes (CLIENT_QUERIES)
-            self.direct_per_client = max(0, int(config.get("CLIENT_QUERIES") or 0))
+            self.direct_clients = ClientLimiter(config.get("CLIENT_QUERIES"))  # its requests in query processes
             self.direct.start(self.poller)
         try:
             super().run()
@@ -270,11 +266,11 @@ class BufferingWorker(ThreadWorker):
         self.direct.tick()
 
     def _to_query_process(self, conn, request: bytes) -> None:
-        who, most = conn.kg_client, self.direct_per_client
-        if most and self.direct_clients.get(who, 0) >= most:
-            self._direct_done(conn, None, None, False, (429, f"429 Too Many Requests: this client already runs "
-                                                        f"{most} queries here (CLIENT_QUERIES={most}); wait for one "
-                                                        "to finish", (("Retry-After", "1"),)))
+        who = conn.kg_client
+        try:  # past CLIENT_QUERIES, before anything else (as the app's ClientLimiter)
+            self.direct_clients.take(who)
+        except TooManyQueries as exc:
+            self._direct_done(conn, None, None, False, (429, f"429 Too Many Requests: {exc}", (("Retry-After", "1"),)))
             return
         key = getattr(conn, "kg_key", None)
         if key is not None:
@@ -288,23 +284,17 @@ class BufferingWorker(ThreadWorker):
                 try:
                     conn.sock.sendall(hit[0])
                 except OSError:
-                    self._direct_done(conn, None, None, False, None)
+                    self._direct_done(conn, who, None, False, None)
                     return
-                self._direct_done(conn, None, None, True, None)
+                self._direct_done(conn, who, None, True, None)
                 return
-        self.direct_clients[who] = self.direct_clients.get(who, 0) + 1
         self.direct.submit(request, conn.sock, conn.client, conn.server, partial(self._direct_done, conn, who, key),
                            capture=self.wire_cache.max_bytes // 8 if key is not None else 0)
 
     def _direct_done(self, conn, who, key, keep: bool, failure, written: bytes | None = None) -> None:
         if written and keep and dispatch.cacheable(written):
             self.wire_cache.put(key, written, None)
-        if who is not None:
-            left = self.direct_clients.get(who, 1) - 1
-            if left > 0:
-                self.direct_clients[who] = left
-            else:
-                self.direct_clients.pop(who, None)
+        self.direct_clients.give(who)
         if failure is not None:
             status, text, headers = failure
             origin = allowed_origin(self.wsgi, getattr(conn, "kg_origin", None))
@@ -443,7 +433,8 @@ class BufferingWorker(ThreadWorker):
         if conn.parser is None:
             conn.parser = ghttp.get_parser(self.cfg, conn.sock, conn.client)
         if self.direct is not None and dispatch.wants(reader.method, reader.target, self.direct_writes):
-            conn.kg_request, conn.kg_origin = request, reader.origin  # a query process answers it (dispatch.py)
+            conn.kg_request = request  # a query process answers it (dispatch.py)
+            conn.kg_origin = reader.fields.get(b"origin", b"").decode("latin-1") or None  # CORS on the worker's own answers
             conn.kg_key = (dispatch.cache_key(reader.method, reader.target, reader.version, reader.fields)
                            if self.wire_cache is not None else None)
             conn.parser.unreader.unread(rest)
