@@ -13,7 +13,7 @@ from flask import url_for
 
 from .base import bp, cat, render, store
 from .indexes import sparql_twins
-from .model import ESSAY, ArgLink, Catalog, rows
+from .model import ESSAY, Catalog, rows
 
 THESIS_Q = f"""SELECT ?point ?rank ?label ?statement ?carrier ?exact WHERE {{
         ?point a dsk:ThesisPoint ; dsk:thesisOf <{ESSAY}> ; dsk:rank ?rank ; rdfs:label ?label .
