@@ -8,7 +8,6 @@ docs/security.md: ``python -m pytest tests/security/test_fuzz.py --hypothesis-pr
 """
 from __future__ import annotations
 
-import socket
 import urllib.parse
 
 import pytest
@@ -19,6 +18,8 @@ from kg.web import create_app
 from testkit.listener import Listener
 
 from conftest import EX
+
+from .test_http_server import raw
 
 LIMIT_503 = (b"Query Timeout", b"memory limit", b"stayed busy", b"longer than")
 KEYWORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "FILTER", "OPTIONAL", "UNION", "MINUS", "GRAPH",
@@ -177,24 +178,6 @@ def live(start_server, fixture_sources, tmp_path_factory):
                         log=log)
 
 
-def _exchange(port: int, data: bytes) -> bytes:
-    s = socket.create_connection(("127.0.0.1", port))
-    s.settimeout(4)
-    try:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
-        out = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return out
-            out += chunk
-    except OSError:
-        return out
-    finally:
-        s.close()
-
-
 LINES = [b"GET /sparql?query=ASK%7B%7D HTTP/1.1", b"POST /sparql HTTP/1.1", b"GET / HTTP/1.0", b"PUT /rdf-graph-store HTTP/1.1",
          b"GET /sparql?query=" + b"%7B" * 100 + b" HTTP/1.1", b"OPTIONS * HTTP/1.1", b"GET http://x/ HTTP/1.1", b"\x00\xff"]
 FIELDS = [b"Host: x", b"Content-Type: application/sparql-query", b"Content-Length: 5", b"Content-Length: -1",
@@ -206,7 +189,7 @@ FIELDS = [b"Host: x", b"Content-Type: application/sparql-query", b"Content-Lengt
 @given(line=st.one_of(st.sampled_from(LINES), st.binary(max_size=60)), fields=st.lists(st.sampled_from(FIELDS), max_size=6),
        end=st.sampled_from([b"\r\n\r\n", b"\r\n", b"\n\n", b""]), body=st.binary(max_size=80))
 def test_raw_requests_get_an_answer_in_our_format_or_none(live, line, fields, end, body):
-    out = _exchange(live.port, line + b"\r\n" + b"\r\n".join(fields) + end + body)
+    out = raw(live, line + b"\r\n" + b"\r\n".join(fields) + end + body, wait=4, half_close=True, errors=(OSError,))
     if not out:
         return  # the client's request never completed (it closed first): nothing to answer
     assert out.startswith(b"HTTP/1."), out[:100]
